@@ -1,0 +1,19 @@
+# The two commands a newcomer needs are `make serve` and `make test` (see README.md).
+.PHONY: serve build test setup bench
+
+export DISABLE_MKDOCS_2_WARNING = true
+
+serve: setup
+	.venv/bin/mkdocs serve --strict
+
+build: setup
+	.venv/bin/mkdocs build --strict
+
+setup:
+	bash scripts/setup.sh
+
+test:
+	bash scripts/test.sh
+
+bench: setup
+	.venv/bin/python bench/build.py

@@ -1,0 +1,15 @@
+"""MkDocs hook: add the vendored npm assets (build_tools.vendor) to the site's files."""
+
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+from build_tools.vendor import vendored_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def on_files(files, config):
+    for site_path, source in vendored_files(ROOT / "node_modules").items():
+        files.append(File.generated(config, site_path, abs_src_path=str(source)))
+    return files

@@ -1,0 +1,37 @@
+"""The real site builds in strict mode and every page is searchable."""
+
+import json
+
+from tests.support import load_mkdocs_yml
+
+
+def nav_pages(nav):
+    for item in nav:
+        if isinstance(item, str):
+            yield item
+        else:
+            (value,) = item.values()
+            yield from (nav_pages(value) if isinstance(value, list) else [value])
+
+
+def test_strict_build_writes_home_and_track_pages(built_site):
+    for page in ["index.html", "governance/index.html", "gpt2/index.html", "circuits/index.html"]:
+        assert (built_site / page).is_file(), page
+
+
+def test_search_index_contains_every_page_in_nav(built_site):
+    nav = list(nav_pages(load_mkdocs_yml()["nav"]))
+    index = json.loads((built_site / "search/search_index.json").read_text())
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    for src in nav:
+        if src.endswith(".ipynb"):
+            continue  # notebook pages are checked by the notebook tests
+        url = "" if src == "index.md" else src.removesuffix(".md").removesuffix("index") + ("" if src.endswith("index.md") else "/")
+        assert url in locations, f"{src} is not in the search index (looked for {url!r})"
+
+
+def test_math_and_vendored_assets_are_served_by_the_site(built_site):
+    assert (built_site / "assets/vendor/katex/katex.min.js").is_file()
+    assert any((built_site / "assets/vendor/katex/fonts").glob("*.woff2"))
+    home = (built_site / "index.html").read_text()
+    assert "cdn.jsdelivr" not in home and "unpkg.com" not in home
