@@ -17,3 +17,8 @@ test:
 
 bench: setup
 	.venv/bin/python bench/build.py
+
+# Regenerate docs/notebooks/ (exercise + solution .ipynb) from course_src/ after editing a source.
+.PHONY: notebooks
+notebooks:
+	.venv/bin/python -m build_tools.notebooks

@@ -25,6 +25,12 @@ VENDORED: tuple[Vendored, ...] = (
     Vendored("katex", "dist/katex.min.js", "katex", base="dist"),
     Vendored("katex", "dist/contrib/auto-render.min.js", "katex", base="dist"),
     Vendored("katex", "dist/fonts/*.woff2", "katex", base="dist"),
+    # Runnable blocks: the editor, and Pyodide's core (extra packages come from extra.pyodide.packages_url).
+    Vendored("codemirror", "lib/codemirror.js", "codemirror"),
+    Vendored("codemirror", "lib/codemirror.css", "codemirror"),
+    Vendored("codemirror", "mode/python/python.js", "codemirror"),
+    *(Vendored("pyodide", name, "pyodide") for name in (
+        "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")),
 )
 
 

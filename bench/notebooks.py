@@ -1,0 +1,48 @@
+"""Notebook smoke benchmark: executes every solution and exercise notebook as CI does (SMOKE=1,
+CPU, offline) and prints per-notebook and total times. Goal: all notebooks <= 5 min on 2 cores,
+each notebook < 60 s.
+
+    .venv/bin/python bench/notebooks.py [--only gpt2/01_model] [--solutions-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from build_tools.notebook_exec import run_exercise, run_solution  # noqa: E402
+from build_tools.notebook_links import repository_from_mkdocs_yml  # noqa: E402
+from build_tools.notebooks import ROOT, build, discover  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="track/NN_name, e.g. gpt2/01_model")
+    parser.add_argument("--solutions-only", action="store_true")
+    args = parser.parse_args()
+    repo = repository_from_mkdocs_yml(ROOT / "mkdocs.yml")
+    sources = [s for s in discover(ROOT / "course_src") if not args.only or f"{s.parent.name}/{s.stem}" == args.only]
+    print(f"{'notebook':32} {'solution':>9} {'exercise':>9} {'total':>8}  result")
+    grand, failures = time.monotonic(), 0
+    for source in sources:
+        name = f"{source.parent.name}/{source.stem}"
+        built = build(source, repo)
+        solution = run_solution(built, built.solution, name)
+        exercise = None if args.solutions_only else run_exercise(built, built.exercise, name)
+        seconds = solution.seconds + (exercise.seconds if exercise else 0)
+        problems = solution.problems + (exercise.problems if exercise else [])
+        failures += bool(problems)
+        ex = f"{exercise.seconds:8.1f}s" if exercise else f"{'-':>9}"
+        print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  {'ok' if not problems else 'FAIL'}")
+        for problem in problems:
+            print("    " + problem.replace("\n", "\n    "))
+    total = time.monotonic() - grand
+    print(f"{'all notebooks':32} {'':>9} {'':>9} {total:7.1f}s  (goal <= 300 s on 2 cores; {len(sources)} notebooks)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Events: one Markdown file per event -> validated Event, listings (Markdown) and iCalendar text.
+
+Pure functions only; ``build_tools/hooks/events.py`` wires them into MkDocs.
+
+An event file is ``docs/events/YYYY-MM-DD-slug.md`` whose front matter looks like::
+
+    title: AI safety meetup at the library
+    start: 2027-03-13 10:00          # local time at the venue, 24-hour clock
+    end: 2027-03-13 17:00
+    timezone: America/Los_Angeles    # an IANA zone name
+    location: Central Library, meeting room 2      # and/or
+    online: https://meet.example.org/ai-safety
+    tracks: [governance, gpt2, circuits]
+    registration: https://forms.example.org/meetup
+    status: scheduled                # scheduled | tbd (details to be determined) | cancelled
+    summary: One line for listings.  # optional
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TRACKS = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
+STATUSES = {"scheduled": "CONFIRMED", "tbd": "TENTATIVE", "cancelled": "CANCELLED"}
+STATUS_LABELS = {"scheduled": "", "tbd": "Details to be determined", "cancelled": "Cancelled"}
+REQUIRED = ("title", "start", "end", "timezone", "tracks")
+OPTIONAL = ("location", "online", "registration", "status", "summary")
+# Keys MkDocs/Material understand on any page; allowed so organizers can e.g. hide the toc.
+PAGE_KEYS = ("hide", "description", "template", "search", "icon", "subtitle", "tags")
+FILENAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?$")
+
+
+class EventError(ValueError):
+    """A problem in one event file, naming the file and the front-matter field."""
+
+    def __init__(self, path: str, field_name: str, message: str):
+        super().__init__(f"{path}: field '{field_name}': {message}")
+        self.path, self.field = path, field_name
+
+
+@dataclass(frozen=True)
+class Event:
+    slug: str                 # file stem, e.g. "2027-03-13-library-meetup" (page and .ics name)
+    src_path: str             # e.g. "events/2027-03-13-library-meetup.md"
+    title: str
+    start: dt.datetime        # aware, in the venue's time zone
+    end: dt.datetime
+    tracks: tuple[str, ...]
+    location: str = ""
+    online: str = ""
+    registration: str = ""
+    status: str = "scheduled"
+    summary: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def timezone(self) -> str:
+        return str(self.start.tzinfo)
+
+
+def _parse_datetime(value, tz: ZoneInfo, path: str, name: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):  # YAML turned "2027-03-13 10:00:00" into a datetime
+        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+    match = DATETIME.match(str(value).strip())
+    if not match:
+        raise EventError(path, name, f"{value!r} is not a date and time; write it as "
+                         f"'YYYY-MM-DD HH:MM' in the venue's local time, e.g. '2027-03-13 10:00'")
+    year, month, day, hour, minute = map(int, match.groups())
+    try:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+    except ValueError as exc:
+        raise EventError(path, name, f"{value!r} is not a real date or time ({exc})") from None
+
+
+def _url(value, path: str, name: str) -> str:
+    text = str(value or "").strip()
+    if text and not re.match(r"^https?://\S+$", text):
+        raise EventError(path, name, f"{text!r} is not a web address; start it with https://")
+    return text
+
+
+def parse_event(meta: dict, src_path: str) -> Event:
+    """Validate one event's front matter (`meta`) from `src_path` (relative to docs/)."""
+    filename = src_path.rsplit("/", 1)[-1]
+    name_match = FILENAME.match(filename)
+    if not name_match:
+        raise EventError(src_path, "file name", "name event files YYYY-MM-DD-short-slug.md "
+                         "(lower-case letters, digits and hyphens), e.g. 2027-03-13-library-meetup.md")
+    unknown = sorted(set(meta) - set(REQUIRED) - set(OPTIONAL) - set(PAGE_KEYS))
+    if unknown:
+        raise EventError(src_path, unknown[0], "unknown field; event fields are "
+                         + ", ".join(REQUIRED + OPTIONAL))
+    for key in REQUIRED:
+        if meta.get(key) in (None, "", []):
+            raise EventError(src_path, key, "missing; every event needs " + ", ".join(REQUIRED))
+    try:
+        tz = ZoneInfo(str(meta["timezone"]).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EventError(src_path, "timezone", f"{meta['timezone']!r} is not an IANA time zone "
+                         "name such as Europe/London or America/Los_Angeles") from None
+    start = _parse_datetime(meta["start"], tz, src_path, "start")
+    end = _parse_datetime(meta["end"], tz, src_path, "end")
+    if end <= start:
+        raise EventError(src_path, "end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts "
+                         f"({start:%Y-%m-%d %H:%M})")
+    if start.date().isoformat() != name_match.group(1):
+        raise EventError(src_path, "start", f"starts on {start.date()} but the file name says "
+                         f"{name_match.group(1)}; rename the file or fix the date")
+    tracks = meta["tracks"] if isinstance(meta["tracks"], list) else [meta["tracks"]]
+    for track in tracks:
+        if track not in TRACKS:
+            raise EventError(src_path, "tracks", f"unknown track {track!r}; use any of "
+                             + ", ".join(TRACKS))
+    status = str(meta.get("status") or "scheduled").strip()
+    if status not in STATUSES:
+        raise EventError(src_path, "status", f"unknown status {status!r}; use one of "
+                         + ", ".join(STATUSES) + " (tbd = details to be determined)")
+    location = str(meta.get("location") or "").strip()
+    online = _url(meta.get("online"), src_path, "online")
+    if not (location or online) and status == "scheduled":
+        raise EventError(src_path, "location", "a scheduled event needs a location or an online "
+                         "link (or set status: tbd while the venue is not fixed)")
+    return Event(
+        slug=filename[:-3], src_path=src_path, title=str(meta["title"]).strip(),
+        start=start, end=end, tracks=tuple(tracks), location=location, online=online,
+        registration=_url(meta.get("registration"), src_path, "registration"),
+        status=status, summary=str(meta.get("summary") or "").strip(),
+        extra={k: meta[k] for k in PAGE_KEYS if k in meta},
+    )
+
+
+def split_by_date(events, today: dt.date) -> tuple[list[Event], list[Event]]:
+    """(upcoming soonest first, past most recent first). An event is past once its end day is over."""
+    upcoming = sorted((e for e in events if e.end.date() >= today), key=lambda e: e.start)
+    past = sorted((e for e in events if e.end.date() < today), key=lambda e: e.start, reverse=True)
+    return upcoming, past
+
+
+# ---------------------------------------------------------------- Markdown
+
+def when(event: Event) -> str:
+    """'Saturday 13 March 2027, 10:00–17:00 (America/Los_Angeles)'; multi-day spans both days."""
+    day = f"{event.start:%A} {event.start.day} {event.start:%B %Y}"
+    if event.end.date() == event.start.date():
+        return f"{day}, {event.start:%H:%M}–{event.end:%H:%M} ({event.timezone})"
+    end_day = f"{event.end:%A} {event.end.day} {event.end:%B %Y}"
+    return f"{day} {event.start:%H:%M} – {end_day} {event.end:%H:%M} ({event.timezone})"
+
+
+def where(event: Event) -> str:
+    parts = [event.location] if event.location else []
+    if event.online:
+        parts.append(f"online: <{event.online}>")
+    return " · ".join(parts) or "Venue to be announced"
+
+
+def _tracks(event: Event, prefix: str) -> str:
+    return ", ".join(f"[{TRACKS[t]}]({prefix}{t}/index.md)" for t in event.tracks)
+
+
+def render_listing(upcoming, past, prefix: str = "") -> str:
+    """The events index: upcoming (soonest first) then past. Links are relative to `prefix` + events/."""
+    def item(event: Event) -> str:
+        status = f" **{STATUS_LABELS[event.status]}.**" if STATUS_LABELS[event.status] else ""
+        summary = f"  \n    {event.summary}" if event.summary else ""
+        return (f"-   **[{event.title}]({event.slug}.md)**{status}  \n"
+                f"    {when(event)}  \n    {where(event)}  \n"
+                f"    Tracks: {_tracks(event, '../')}{summary}")
+
+    out = ['<div class="event-list event-list--upcoming" markdown>', "", "## Upcoming", ""]
+    out += [item(e) for e in upcoming] or ["No upcoming events yet: watch the [news](../news/index.md)."]
+    out += ["", "</div>", "", '<div class="event-list event-list--past" markdown>', "",
+            "## Past events", ""]
+    out += [item(e) for e in past] or ["None yet."]
+    out += ["", "</div>", "", "[Subscribe to all events (.ics)](events.ics){ .md-button }", ""]
+    return "\n".join(out)
+
+
+def render_details(event: Event) -> str:
+    """The box at the top of an event's own page (Markdown, links relative to events/)."""
+    kind = {"scheduled": "info", "tbd": "warning", "cancelled": "failure"}[event.status]
+    label = STATUS_LABELS[event.status]
+    lines = [f'!!! {kind} "{label or "When and where"}"', "",
+             f"    **When:** {when(event)}  ", f"    **Where:** {where(event)}  ",
+             f"    **Tracks:** {_tracks(event, '../')}", ""]
+    buttons = []
+    if event.registration and event.status != "cancelled":
+        buttons.append(f"[Register]({event.registration}){{ .md-button .md-button--primary }}")
+    buttons.append(f"[Add to calendar (.ics)]({event.slug}.ics){{ .md-button }}")
+    lines += ["    " + " ".join(buttons), ""]
+    return "\n".join(lines)
+
+
+def render_next_event(upcoming, events_dir: str = "events/") -> str:
+    """A short admonition for the home page announcing the soonest upcoming event (or nothing)."""
+    if not upcoming:
+        return ""
+    event = upcoming[0]
+    return (f'!!! tip "Next meetup: {event.title}"\n\n'
+            f"    {when(event)}  \n    {where(event)}  \n"
+            f"    [Details and registration]({events_dir}{event.slug}.md) · "
+            f"[All events]({events_dir}index.md)\n")
+
+
+# ---------------------------------------------------------------- iCalendar (RFC 5545)
+
+def escape_text(text: str) -> str:
+    """RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and newlines are escaped."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """RFC 5545 3.1: lines longer than 75 octets continue on CRLF + one space; UTF-8 kept whole."""
+    out, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = 75 if not out else 74  # continuation lines start with a space
+        if size + width > limit:
+            out.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def vevent_lines(event: Event, dtstamp: dt.datetime, site_url: str, uid_domain: str) -> list[str]:
+    page = f"{site_url.rstrip('/')}/events/{event.slug}/" if site_url else ""
+    description = "\n".join(filter(None, [
+        event.summary, "Tracks: " + ", ".join(TRACKS[t] for t in event.tracks),
+        f"Register: {event.registration}" if event.registration else "",
+        f"Online: {event.online}" if event.online else "", page]))
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event.slug}@{uid_domain}",
+        f"DTSTAMP:{_utc(dtstamp)}",
+        f"DTSTART:{_utc(event.start)}",
+        f"DTEND:{_utc(event.end)}",
+        f"SUMMARY:{escape_text(event.title)}",
+        f"DESCRIPTION:{escape_text(description)}",
+        f"STATUS:{STATUSES[event.status]}",
+        "CATEGORIES:" + ",".join(escape_text(TRACKS[t]) for t in event.tracks),
+    ]
+    if event.location or event.online:
+        lines.append(f"LOCATION:{escape_text(event.location or event.online)}")
+    if page:
+        lines.append(f"URL:{page}")
+    return lines + ["END:VEVENT"]
+
+
+def render_ics(events, dtstamp: dt.datetime, site_url: str = "", name: str = "Events") -> str:
+    """A VCALENDAR with one VEVENT per event. Times are UTC (no VTIMEZONE needed); CRLF line ends."""
+    host = re.sub(r"^https?://", "", site_url).split("/")[0] if site_url else ""
+    uid_domain = host or "open-ai-safety-course.invalid"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Open AI Safety Course//Events//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(name)}"]
+    for event in sorted(events, key=lambda e: e.start):
+        lines += vevent_lines(event, dtstamp, site_url, uid_domain)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)

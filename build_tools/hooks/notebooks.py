@@ -1,0 +1,97 @@
+"""MkDocs hook for the generated notebooks (build_tools.notebooks does the work).
+
+- `mkdocs build`: fails when docs/notebooks/ does not match course_src/ (run `make notebooks`);
+  `mkdocs serve`: regenerates them instead, and watches course_src/.
+- Adds Download (exercises, solutions) and Open in Colab buttons to each rendered notebook page.
+  mkdocs-jupyter renders docs/notebooks/<track>/NN_name.ipynb and copies it beside the page
+  (`include_source: true`); the exercise notebook is ignored by mkdocs-jupyter, so MkDocs copies it
+  as a static file. Links are relative, so they work under any sub-path.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+from build_tools.notebook_links import buttons_html, colab_url, repository_from_extra
+from build_tools.notebook_source import NotebookSourceError
+from build_tools.notebooks import stale_files, stale_message, write_all
+
+CSS = Path(__file__).resolve().parents[1] / "assets" / "notebooks" / "notebooks.css"
+CSS_URI = "assets/notebooks/notebooks.css"
+SOLUTION_URI = re.compile(r"^notebooks/(?P<track>[^/]+)/(?P<stem>[0-9][0-9]_[^/]+?)\.ipynb$")
+_command = "build"
+
+
+def on_startup(command, dirty):
+    global _command
+    _command = command
+
+
+def _paths(config):
+    root = Path(config.config_file_path).resolve().parent
+    return root, root / "course_src", Path(config.docs_dir)
+
+
+def on_config(config):
+    try:
+        repository_from_extra(config.extra)
+    except ValueError as error:
+        raise PluginError(str(error)) from error
+    if CSS_URI not in config.extra_css:
+        config.extra_css.append(CSS_URI)
+    return config
+
+
+def on_pre_build(config):
+    root, course_src, docs = _paths(config)
+    repo = repository_from_extra(config.extra)
+    try:
+        if _command == "serve":
+            write_all(course_src, docs, repo, root)
+            return
+        problems = stale_files(course_src, docs, repo, root)
+    except NotebookSourceError as error:
+        raise PluginError(f"notebook source: {error}") from error
+    if problems:
+        raise PluginError(stale_message(problems))
+
+
+def on_serve(server, config, builder):
+    _, course_src, _ = _paths(config)
+    if course_src.is_dir():
+        server.watch(str(course_src))
+    return server
+
+
+def on_files(files, config):
+    files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS)))
+    return files
+
+
+def on_page_content(html, page, config, files):
+    match = SOLUTION_URI.match(page.file.src_uri)
+    if not match:
+        return html
+    repo = repository_from_extra(config.extra)
+    name = PurePosixPath(page.file.src_uri).name
+    exercise_uri = page.file.src_uri.removesuffix(".ipynb") + ".exercises.ipynb"
+    if files.get_file_from_path(exercise_uri) is None:
+        raise PluginError(f"{exercise_uri} is missing beside {page.file.src_uri}: run `make notebooks`")
+    # mkdocs-jupyter copies the solution notebook into the page's own folder
+    solution_site_path = (PurePosixPath(page.file.dest_path).parent / name).as_posix()
+    buttons = buttons_html(
+        exercise_href=get_relative_url(exercise_uri, page.url),
+        solution_href=get_relative_url(solution_site_path, page.url),
+        exercise_colab=colab_url(repo, f"docs/{exercise_uri}"),
+        solution_colab=colab_url(repo, f"docs/{page.file.src_uri}"),
+    )
+    end_of_title = html.find("</h1>")
+    if end_of_title == -1:
+        return buttons + html
+    cut = end_of_title + len("</h1>")
+    return html[:cut] + buttons + html[cut:]

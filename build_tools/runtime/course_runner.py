@@ -1,0 +1,148 @@
+"""Execute runnable blocks in a shared namespace, like notebook cells (stdlib only).
+
+Used unchanged in the browser worker, under Node-Pyodide (CI) and under CPython (pre-render):
+
+    session = Session(emit)          # emit(kind, payload): ("stdout"|"stderr", text) or ("figure", dict)
+    result = session.run("bpe-merge", code, setup=..., check=...)
+    # -> {"ok": bool, "error": str | None, "error_types": [...], "checks": [{"name", "ok", "message"}]}
+
+Output is buffered (flushed every FLUSH_CHARS or FLUSH_SECONDS) and capped at MAX_OUTPUT characters,
+so a million-line print costs a few host calls, not a million.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import sys
+import time
+import traceback
+
+import course
+
+MAX_OUTPUT = 100_000  # characters shown per run; the rest is counted and reported
+FLUSH_CHARS = 8_192
+FLUSH_SECONDS = 0.05
+
+
+class Output:
+    """A text stream that batches writes to emit() and truncates past MAX_OUTPUT."""
+
+    def __init__(self, emit, stream: str, budget: list):
+        self.emit, self.stream, self.budget = emit, stream, budget  # budget: [chars left, chars dropped]
+        self.parts, self.size, self.last = [], 0, time.monotonic()
+
+    def write(self, text: str) -> int:
+        if self.budget[0] <= 0:
+            self.budget[1] += len(text)
+            return len(text)
+        kept = text[: self.budget[0]]
+        self.budget[0] -= len(kept)
+        self.budget[1] += len(text) - len(kept)
+        self.parts.append(kept)
+        self.size += len(kept)
+        if self.size >= FLUSH_CHARS or time.monotonic() - self.last >= FLUSH_SECONDS:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.emit(self.stream, "".join(self.parts))
+            self.parts, self.size = [], 0
+        self.last = time.monotonic()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _no_input(prompt: str) -> str:
+    raise EOFError("input() cannot pause a block here: set the value in the code instead, "
+                           "e.g. name = \"Ada\"")
+
+
+class Session:
+    """One interpreter's worth of blocks: a shared namespace and the output plumbing."""
+
+    def __init__(self, emit, read_line=None):
+        self.emit = emit
+        self.read_line = read_line or _no_input
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+
+    def _compile(self, source: str, filename: str):
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        return compile(source, filename, "exec")
+
+    def _input(self, prompt: str = "") -> str:
+        sys.stdout.write(str(prompt))
+        sys.stdout.flush()
+        answer = self.read_line(str(prompt))
+        sys.stdout.write(answer + "\n")
+        return answer
+
+    def run(self, block_id: str, code: str, setup: str = "", check: str = "") -> dict:
+        budget = [MAX_OUTPUT, 0]
+        out, err = Output(self.emit, "stdout", budget), Output(self.emit, "stderr", budget)
+        names = [f"<{block_id}>", f"<{block_id} setup>", f"<{block_id} check>"]
+        result = {"ok": True, "error": None, "error_types": [], "checks": []}
+
+        def figure(data: dict) -> None:
+            out.flush()
+            err.flush()
+            self.emit("figure", data)
+
+        saved = sys.stdout, sys.stderr, builtins.input, course._sink
+        sys.stdout, sys.stderr, builtins.input, course._sink = out, err, self._input, figure
+        try:
+            for source, filename in ((setup, names[1]), (code, names[0])):
+                if source.strip():
+                    exec(self._compile(source, filename), self.namespace)
+            if check.strip():
+                result["checks"] = self._checks(check, names[2])
+        except BaseException as error:  # noqa: BLE001 - the reader's code may raise anything
+            result.update(ok=False, error=format_error(error, names),
+                          error_types=[c.__name__ for c in type(error).__mro__])
+        finally:
+            out.flush()
+            err.flush()
+            sys.stdout, sys.stderr, builtins.input, course._sink = saved
+        if budget[1]:
+            self.emit("truncated", budget[1])
+        return result
+
+    def _checks(self, source: str, filename: str) -> list[dict]:
+        """Define the @check functions, then run each after the reader's code: pass/fail + message."""
+        registered = []
+
+        def check(name: str):
+            def register(function):
+                registered.append((str(name), function))
+                return function
+            return register
+
+        self.namespace["check"] = check
+        try:
+            exec(self._compile(source, filename), self.namespace)
+        finally:
+            self.namespace.pop("check", None)
+        results = []
+        for name, function in registered:
+            try:
+                function()
+                results.append({"name": name, "ok": True, "message": ""})
+            except AssertionError as error:
+                results.append({"name": name, "ok": False, "message": str(error) or "the check's assertion failed"})
+            except Exception as error:  # noqa: BLE001
+                results.append({"name": name, "ok": False, "message": f"{type(error).__name__}: {error}"})
+        return results
+
+
+def format_error(error: BaseException, filenames: list[str]) -> str:
+    """The traceback from the first frame in a block onwards (the runner's own frames dropped)."""
+    trace = traceback.TracebackException.from_exception(error)
+    frames = [f for f in trace.stack if f.filename != __file__]
+    for i, frame in enumerate(frames):
+        if frame.filename in filenames:
+            frames = frames[i:]
+            break
+    trace.stack = traceback.StackSummary.from_list(frames)
+    return "".join(trace.format())

@@ -1,0 +1,169 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Grow your own induction heads
+#
+# We train a 2-layer attention-only transformer on sequences in which a random segment occurs
+# twice, and a 1-layer model on the same data as a control. The 2-layer model's loss on the
+# second copy falls suddenly, part-way through training, as an *induction head* forms: the
+# "phase change" of Olsson et al. (2022), *In-context Learning and Induction Heads*. The
+# 1-layer model cannot form one: it has no earlier layer to tell it which token came *before*
+# each earlier token.
+#
+# Runs on a laptop CPU: the full setting takes a few minutes; `SMOKE=1` a fraction of a minute.
+
+# %%
+# Setup: install what is missing (Colab has everything), then pick a device.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("torch") is None:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "torch"])
+
+import os
+import time
+
+import torch
+
+device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+# The model is tiny: one CPU thread is about as fast as many, and it keeps runs reproducible.
+torch.set_num_threads(1)
+print("device:", device)
+
+# %% [markdown]
+# The model and its hooks live in `attn_only.py` (inlined below in the downloaded notebook):
+# embeddings, attention layers without MLPs or LayerNorm, and hook points named as in
+# TransformerLens (`blocks.1.attn.hook_pattern`, ...), plus `run_with_cache` and `run_with_hooks`.
+
+# %%
+from attn_only import *  # course: inline
+
+# %% tags=["parameters"]
+SMOKE = os.environ.get("SMOKE") == "1"   # tiny settings for CI / a laptop CPU
+FULL = TrainConfig(steps=2000, batch=64, lr=3e-3, eval_every=100)
+TINY = TrainConfig(steps=700, batch=32, lr=3e-3, eval_every=50)
+config = TINY if SMOKE else FULL
+print(config)
+
+# %% [markdown]
+# ## The data: one segment, twice
+#
+# Every training sequence is BOS followed by random tokens 1..63, with one segment copied later in
+# the same sequence. Segment lengths and both positions vary, so no fixed offset works: the model
+# has to *find* the earlier copy of the current token and predict what followed it.
+#
+# **Exercise.** Write `find_repeat(seq)`: the (first, second) start positions of the longest
+# segment that occurs twice without overlapping. It is how you would check the data by hand, and it
+# is the search an induction head does in one step.
+
+# %%
+def find_repeat(seq):
+    """(first, second, length) of the longest segment of `seq` (a list of ints) occurring twice."""
+    ### BEGIN SOLUTION
+    best = (None, None, 0)
+    n = len(seq)
+    for i in range(n):
+        for j in range(i + 1, n):
+            L = 0
+            while j + L < n and i + L < j and seq[i + L] == seq[j + L]:
+                L += 1
+            if L > best[2]:
+                best = (i, j, L)
+    return best
+    ### END SOLUTION
+
+
+# %%
+example = repeated_segment_batch(4, config.seq_len, 64, torch.Generator().manual_seed(0))
+for seq in example.tolist():
+    first, second, length = find_repeat(seq)
+    print(f"segment of {length:2d} tokens at {first:2d} and again at {second:2d}:", seq[first:first + length])
+
+# Checks: a hand-made case, then the generator's promise (every sequence has a repeat of 4+ tokens).
+assert find_repeat([0, 5, 6, 7, 9, 5, 6, 7, 2]) == (1, 5, 3), "Expected the segment [5, 6, 7] at 1 and 5."
+assert find_repeat([0, 1, 2, 3]) [2] == 0, "No token repeats, so the longest repeat has length 0."
+assert all(find_repeat(s)[2] >= 4 for s in example.tolist()), "Each sequence should repeat a segment of >= 4 tokens."
+
+# %% [markdown]
+# ## Train the 2-layer model
+#
+# We watch two things every `eval_every` steps, on 256 fixed sequences of the standard induction
+# test (BOS, 20 random tokens, the same 20 again): the loss on the second copy, and the best
+# layer-1 head's *induction score* (its mean attention from each token of the second copy to the
+# token after that token's first occurrence).
+
+# %%
+t0 = time.time()
+model2 = AttnOnlyTransformer(AttnOnlyConfig(n_layers=2)).to(device)
+history2 = train(model2, config)
+seconds2 = time.time() - t0
+step = phase_change_step(history2)
+print(f"2-layer: {seconds2:.0f} s; the repeated-half loss crossed halfway at step {step}")
+
+# %% [markdown]
+# ## The 1-layer control
+#
+# Same data, same steps, one layer. It can learn "tokens that appeared earlier are more likely"
+# (a copying head), which helps a little; it cannot learn "the token *after* the earlier copy".
+
+# %%
+model1 = AttnOnlyTransformer(AttnOnlyConfig(n_layers=1)).to(device)
+history1 = train(model1, config, log=None)
+print(f"1-layer control: repeated-half loss {history1[-1]['repeated_loss']:.3f}")
+
+# %% [markdown]
+# ## The phase change
+#
+# Loss on the repeated half, and the previous-token (layer 0) and induction (layer 1) scores,
+# over training. The three move together: a previous-token head and an induction head form at the
+# same time, because neither is useful without the other.
+
+# %%
+print(" step | loss 2-layer | loss 1-layer | prev-token L0 | induction L1")
+for h2, h1 in zip(history2, history1):
+    print(f"{h2['step']:5d} | {h2['repeated_loss']:12.3f} | {h1['repeated_loss']:12.3f} |"
+          f" {h2['prev_token_L0']:13.2f} | {h2['induction_L1']:12.2f}")
+
+try:  # a plot where matplotlib is installed (Colab, most laptops); the table above says the same
+    import matplotlib.pyplot as plt
+    steps = [h["step"] for h in history2]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
+    ax1.plot(steps, [h["repeated_loss"] for h in history2], label="2 layers")
+    ax1.plot(steps, [h["repeated_loss"] for h in history1], label="1 layer")
+    ax1.set(xlabel="step", ylabel="loss on repeated half", title="The phase change")
+    ax1.legend()
+    ax2.plot(steps, [h["prev_token_L0"] for h in history2], label="previous-token (layer 0)")
+    ax2.plot(steps, [h["induction_L1"] for h in history2], label="induction (layer 1)")
+    ax2.set(xlabel="step", ylabel="best head's score")
+    ax2.legend()
+    plt.show()
+except ImportError:
+    pass
+
+# %% [markdown]
+# ## The claims, checked
+#
+# The 2-layer model predicts the repeated half far better than the control, and it has a head
+# that attends the induction way. (With `SMOKE=1` the margins are smaller but still clear.)
+
+# %%
+loss2, loss1 = history2[-1]["repeated_loss"], history1[-1]["repeated_loss"]
+assert loss2 < loss1 - 1.0, f"2-layer ({loss2:.2f}) should beat the 1-layer control ({loss1:.2f}) by > 1 nat"
+assert history2[-1]["induction_L1"] > 0.3, "no layer-1 head attends the induction way yet"
+assert history1[-1]["repeated_loss"] > 2.5, "a 1-layer model should not be able to do induction"
+print(f"repeated-half loss: 2-layer {loss2:.2f} vs 1-layer {loss1:.2f} (uniform guessing: {math.log(63):.2f})")
+
+# %%
+# Keep the model for the next notebook (02_take_it_apart loads it when it sits in the same folder).
+torch.save({"config": model2.cfg, "state_dict": model2.state_dict()}, "attn2.pt")

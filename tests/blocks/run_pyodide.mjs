@@ -1,0 +1,35 @@
+// Run pages' runnable blocks in real Pyodide under Node (offline: node_modules/pyodide).
+// Usage: node run_pyodide.mjs job.json result.json
+//   job.json: {"runtime_dir", "data_dir", "verify_py", "pages": [{"path", "blocks": [...]}]}
+//   result.json: {"load_ms", "pages": {path: {"ms", "results": [...]}}}  (see verify_page.py)
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadPyodide } from "pyodide";
+
+const [jobPath, resultPath] = process.argv.slice(2);
+const job = JSON.parse(readFileSync(jobPath, "utf8"));
+
+const started = performance.now();
+const pyodide = await loadPyodide({ stdout: (s) => process.stderr.write(s + "\n"), stderr: (s) => process.stderr.write(s + "\n") });
+const loadMs = performance.now() - started;
+
+pyodide.FS.mkdirTree("/runtime");
+for (const name of ["course.py", "course_runner.py"]) {
+  pyodide.FS.writeFile(`/runtime/${name}`, readFileSync(`${job.runtime_dir}/${name}`));
+}
+pyodide.FS.writeFile("/runtime/verify_page.py", readFileSync(job.verify_py));
+pyodide.FS.mkdirTree("/data");
+pyodide.mountNodeFS("/data", job.data_dir);
+pyodide.runPython(`import sys; sys.path.insert(0, "/runtime")
+import course; course.DATA_DIR = "/data"
+from verify_page import verify_page`);
+const verifyPage = pyodide.globals.get("verify_page");
+
+const pages = {};
+for (const page of job.pages) {
+  const t = performance.now();
+  const results = verifyPage(pyodide.toPy(page.blocks));
+  pages[page.path] = { ms: performance.now() - t, results: results.toJs({ dict_converter: Object.fromEntries }) };
+  results.destroy();
+  process.stderr.write(`pyodide: ${page.path}: ${page.blocks.length} block(s) in ${(performance.now() - t).toFixed(0)} ms\n`);
+}
+writeFileSync(resultPath, JSON.stringify({ load_ms: loadMs, pages }));

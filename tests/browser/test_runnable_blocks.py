@@ -1,0 +1,246 @@
+"""Runnable blocks in real Chromium against real Pyodide, on the fixture site tests/fixtures/blocks_site
+(built with the project's hooks and fence, prefetch off)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import serve
+from tests.support import ROOT, build_site
+
+FIXTURE = ROOT / "tests" / "fixtures" / "blocks_site" / "mkdocs.yml"
+LOAD = 60_000  # ms: cold Pyodide start on a busy 2-core machine
+
+
+@pytest.fixture(scope="module")
+def blocks_url(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("blocks_site")
+    build_site(dest, config=FIXTURE)
+    server, url = serve(dest)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser):
+    """One browser profile for most tests: Pyodide's files and compiled wasm come from its caches."""
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(shared_context):
+    """A new tab in the shared profile (overrides the conftest `page`, which has a fresh profile)."""
+    page = shared_context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    page.close()
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector("html.pyodide-ready")
+    return page
+
+
+def block(page, block_id):
+    return page.locator(f"#pyodide-{block_id}")
+
+
+def run(page, block_id):
+    block(page, block_id).get_by_role("button", name="Run", exact=True).click()
+
+
+def wait_done(page, block_id, timeout=LOAD):
+    """Wait until the block's Run button is enabled again (the run finished one way or another)."""
+    page.wait_for_function(
+        """id => { const r = document.querySelector('#pyodide-' + id);
+                   return r.dataset.ran === undefined && !r.classList.contains('pyodide-running')
+                          && r.querySelector('.pyodide-output').childElementCount > 0
+                          && !r.querySelector('.pyodide-output .pyodide-prerendered'); }""",
+        arg=block_id, timeout=timeout)
+
+
+def output(page, block_id) -> str:
+    return block(page, block_id).locator(".pyodide-output").inner_text()
+
+
+def set_code(page, block_id, code):
+    page.evaluate("([id, code]) => document.querySelector('#pyodide-' + id + ' .CodeMirror').CodeMirror.setValue(code)",
+                  [block_id, code])
+
+
+def test_prerendered_output_is_in_the_page_with_javascript_off(browser, blocks_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(blocks_url + "/")
+    assert "hello from Python" in page.locator("#pyodide-hello .pyodide-output").inner_text()
+    assert page.locator("#pyodide-attention .pyodide-output svg rect").count() == 9
+    context.close()
+
+
+def test_no_pyodide_bytes_before_the_first_run_when_prefetch_is_off(browser, blocks_url):
+    context = browser.new_context()  # empty caches: every byte goes over the wire
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_page(page, blocks_url + "/")
+    page.wait_for_timeout(1500)
+    assert not [u for u in requests if "/pyodide/pyodide" in u or u.endswith(".wasm")]
+    run(page, "hello")
+    wait_done(page, "hello")
+    assert any(u.endswith("pyodide.asm.wasm") for u in requests)
+    context.close()
+
+
+def test_running_a_later_block_runs_its_predecessors_first_and_shares_their_names(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    assert "HELLO FROM PYTHON 17" in output(page, "uses-greeting")  # pre-rendered at build time
+    run(page, "uses-greeting")
+    wait_done(page, "uses-greeting")
+    text = output(page, "uses-greeting")
+    assert "First running the earlier block hello" in text
+    assert "HELLO FROM PYTHON 17" in text
+    set_code(page, "uses-greeting", "print(greeting[::-1])")
+    run(page, "uses-greeting")
+    wait_done(page, "uses-greeting")
+    text = output(page, "uses-greeting")
+    assert "nohtyP morf olleh" in text and "First running" not in text  # same interpreter, no re-run
+    assert page.errors == []
+
+
+def test_ctrl_enter_in_the_editor_runs_the_block(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    page.locator("#pyodide-hello .CodeMirror").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nprint(6 * 7)")
+    page.keyboard.press("Control+Enter")
+    wait_done(page, "hello")
+    assert re.search(r"hello from Python\s+42", output(page, "hello"))
+
+
+def test_heatmap_is_drawn_as_svg_with_labels(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    run(page, "attention")
+    wait_done(page, "attention")
+    svg = block(page, "attention").locator(".pyodide-output svg")
+    assert svg.locator("rect").count() == 9
+    labels = svg.locator("text").all_text_contents()
+    assert labels.count("cat") == 2 and "Attention pattern" in output(page, "attention")
+
+
+def test_exercise_checks_fail_on_the_stub_and_pass_with_a_correct_answer(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    run(page, "double")
+    wait_done(page, "double")
+    fail = block(page, "double").locator(".pyodide-fail")
+    assert "double(21) is 42" in fail.inner_text() and "NotImplementedError" in fail.inner_text()
+    set_code(page, "double", "def double(n):\n    return n + 2")
+    run(page, "double")
+    wait_done(page, "double")
+    assert "Multiply by two, do not add two." in block(page, "double").locator(".pyodide-fail").inner_text()
+    set_code(page, "double", "def double(n):\n    return 2 * n")
+    run(page, "double")
+    wait_done(page, "double")
+    assert block(page, "double").locator(".pyodide-pass").count() == 1
+    assert block(page, "double").locator("details.pyodide-solution summary").inner_text() == "Solution"
+
+
+def test_edits_survive_a_reload_and_restore_original_brings_back_the_authored_code(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    set_code(page, "hello", "print('edited by the reader')")
+    page.wait_for_timeout(600)  # edits are saved after a short pause
+    open_page(page, blocks_url + "/")
+    editor = block(page, "hello").locator(".CodeMirror")
+    assert "edited by the reader" in editor.inner_text()
+    block(page, "hello").get_by_role("button", name="Restore original").click()
+    assert "greeting = " in editor.inner_text()
+    open_page(page, blocks_url + "/")
+    assert "edited by the reader" not in block(page, "hello").locator(".CodeMirror").inner_text()
+
+
+def assert_responsive(page):
+    started = time.perf_counter()
+    assert page.evaluate("1 + 1") == 2
+    assert time.perf_counter() - started < 1.0
+
+
+def test_stop_button_ends_an_infinite_loop_and_the_page_stays_responsive(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "loop")
+    page.wait_for_function("document.querySelector('#pyodide-loop .pyodide-status').textContent === 'Running…'", timeout=LOAD)
+    page.wait_for_timeout(500)
+    assert_responsive(page)
+    block(page, "loop").get_by_role("button", name="Stop").click()
+    assert "Python was restarted" in output(page, "loop")
+    run(page, "xss")  # the next run works, in a fresh interpreter
+    wait_done(page, "xss")
+    assert "<img src=x" in output(page, "xss")
+
+
+def test_time_limit_stops_an_infinite_loop_and_says_state_was_reset(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "loop")
+    page.wait_for_function("document.querySelector('#pyodide-loop .pyodide-output').textContent.includes('time limit')",
+                           timeout=LOAD + 10_000)
+    assert_responsive(page)
+    assert "Python was restarted" in output(page, "loop")
+    run(page, "broken")
+    wait_done(page, "broken")
+    assert "ZeroDivisionError" in output(page, "broken")
+
+
+def test_a_million_line_print_is_truncated_with_a_notice(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "flood")
+    wait_done(page, "flood", timeout=LOAD + 30_000)
+    text = output(page, "flood")
+    assert "Output truncated" in text
+    assert len(text) < 250_000
+    assert_responsive(page)
+
+
+def test_printed_html_is_shown_as_text_and_never_becomes_an_element(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "xss")
+    wait_done(page, "xss")
+    out = block(page, "xss").locator(".pyodide-output")
+    assert "<img src=x onerror=window.__pwned=1>" in out.inner_text()
+    assert out.locator("img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_traceback_is_trimmed_to_the_readers_code(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "broken")
+    wait_done(page, "broken")
+    error = block(page, "broken").locator(".pyodide-error").inner_text()
+    assert 'File "<broken>", line 4, in <module>' in error
+    assert 'File "<broken>", line 2, in ratio' in error
+    assert error.strip().endswith("ZeroDivisionError: division by zero")
+    assert "course_runner" not in error and "pyodide" not in error.lower()
+
+
+def test_input_without_a_prompt_channel_fails_with_a_clear_message(page, blocks_url):
+    open_page(page, blocks_url + "/edge/")
+    run(page, "ask")
+    wait_done(page, "ask")
+    assert "input() cannot pause a block" in output(page, "ask")
+
+
+def test_missing_pyodide_file_shows_what_failed_and_retry_recovers(page, blocks_url):
+    page.route("**/pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="missing"))
+    open_page(page, blocks_url + "/")
+    run(page, "hello")
+    retry = block(page, "hello").get_by_role("button", name="Retry")
+    retry.wait_for(timeout=LOAD)
+    assert re.search(r"Python could not be loaded: \S+/pyodide\.asm\.wasm answered HTTP 404", output(page, "hello"))
+    page.unroute("**/pyodide.asm.wasm")
+    retry.click()
+    wait_done(page, "hello")
+    assert "hello from Python" in output(page, "hello")

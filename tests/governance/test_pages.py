@@ -1,0 +1,101 @@
+"""Every governance unit has the parts the track promises, and the handouts stay in sync with it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.governance.pages import (HANDOUT_SECTIONS, TRACK, UNITS, governance_nav,
+                                    section_markers, unit_text)
+from tests.support import ROOT
+
+REQUIRED_HEADINGS = ["## Learning goals", "## Briefing", "### In short", "## Core readings",
+                     "## Discussion prompts", "## Produce", "## Facilitator notes", "## Going deeper"]
+
+
+def front_matter(text: str) -> dict:
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    assert match, "page does not start with --- front matter ---"
+    return yaml.safe_load(match.group(1))
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_unit_starts_with_a_complete_section_card(slug):
+    meta = front_matter(unit_text(slug))
+    for key in ("time", "prerequisites", "you_will", "drop_in"):
+        assert str(meta.get(key, "")).strip(), f"docs/governance/{slug}.md: front matter '{key}' is empty"
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_unit_has_every_part_a_drop_in_session_needs(slug):
+    text = unit_text(slug)
+    missing = [h for h in REQUIRED_HEADINGS if not re.search(rf"^{re.escape(h)}", text, re.M)]
+    assert not missing, f"docs/governance/{slug}.md lacks {missing}"
+    notes = text.split("## Facilitator notes", 1)[1].split("\n## ", 1)[0]
+    for topic in ("5-minute recap", "Group sizes", "Newcomers mid-session", "plan:"):
+        assert topic in notes, f"docs/governance/{slug}.md facilitator notes do not cover '{topic}'"
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_core_readings_fit_in_an_hour_and_their_total_is_stated_correctly(slug):
+    text = unit_text(slug)
+    heading = re.search(r"^## Core readings \((\d+) minutes\)$", text, re.M)
+    assert heading, f"docs/governance/{slug}.md: write the heading as '## Core readings (N minutes)'"
+    table = text[heading.end():].split("\n## ", 1)[0]
+    minutes = [int(m) for m in re.findall(r"^\|[^|]+\|\s*(\d+)\s*\|", table, re.M)]
+    assert len(minutes) >= 3, f"docs/governance/{slug}.md: expected at least 3 readings with minutes"
+    assert sum(minutes) == int(heading.group(1)), f"{slug}: readings add up to {sum(minutes)}"
+    assert sum(minutes) <= 60
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_prompts_include_factual_trade_off_and_personal(slug):
+    prompts = section_markers(unit_text(slug))["prompts"]
+    numbered = re.findall(r"^\d+\. \*\*(\w[\w-]*)\.\*\*", prompts, re.M)
+    assert len(numbered) >= 3
+    for kind in ("Factual", "Trade-off", "Personal"):
+        assert kind in numbered, f"docs/governance/{slug}.md: no '{kind}' prompt"
+    assert "change your mind" in prompts.split("**Personal.**", 1)[1]
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_unit_marks_every_section_its_handout_pulls(slug):
+    sections = section_markers(unit_text(slug))
+    assert set(HANDOUT_SECTIONS) <= set(sections), f"{slug}: has sections {sorted(sections)}"
+    handout = (TRACK / "handouts" / f"{slug}.md").read_text(encoding="utf-8")
+    for name in HANDOUT_SECTIONS:
+        assert f'--8<-- "docs/governance/{slug}.md:{name}"' in handout
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_handout_renders_the_units_own_prompts_and_artefact(md, slug, monkeypatch):
+    monkeypatch.chdir(ROOT)  # snippet paths are relative to the project root, as in mkdocs build
+    html = md((TRACK / "handouts" / f"{slug}.md").read_text(encoding="utf-8"))
+    sections = section_markers(unit_text(slug))
+    for name in ("prompts", "artefact"):
+        first_words = re.sub(r"^\d+\. |\*\*[^*]+\*\* ", "", sections[name].strip()).split()[:4]
+        assert " ".join(first_words) in re.sub(r"<[^>]+>", "", html), f"{slug} handout lacks its {name}"
+    assert "pyodide" not in html, "a printable handout must not contain runnable blocks"
+
+
+def test_index_table_lists_the_units_in_nav_order():
+    nav_units = [list(e.values())[0] for e in governance_nav()
+                 if isinstance(e, dict) and isinstance(list(e.values())[0], str)
+                 and re.match(r"governance/0\d-", list(e.values())[0])]
+    index = (TRACK / "index.md").read_text(encoding="utf-8")
+    linked = re.findall(r"^\| \[[^\]]+\]\((0\d-[\w-]+\.md)\)", index, re.M)
+    assert ["governance/" + link for link in linked] == nav_units
+
+
+def test_every_handout_is_in_the_handouts_nav_section():
+    (handouts,) = [e["Handouts"] for e in governance_nav() if isinstance(e, dict) and "Handouts" in e]
+    listed = {e if isinstance(e, str) else list(e.values())[0] for e in handouts}
+    on_disk = {f"governance/handouts/{p.name}" for p in (TRACK / "handouts").glob("*.md")}
+    assert on_disk == listed
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_time_sensitive_pages_say_when_they_were_checked(slug):
+    assert re.search(r"[Cc]hecked on \d{1,2} \w+ 20\d\d", unit_text(slug)), slug

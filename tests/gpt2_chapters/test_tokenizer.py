@@ -1,0 +1,87 @@
+"""Section 1's published tokenizer (split + BPE with ranks) against tiktoken's r50k_base."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import pytest
+
+from tests.gpt2_chapters import make_tokenizer_cases
+from tests.gpt2_chapters.blocks import chapter_blocks, run_page
+from tests.support import ROOT
+
+tiktoken = pytest.importorskip("tiktoken")
+
+EDGE_CASES = [
+    "", " ", "  ", "   ", "\n", "\n\n", "\r\n", "\t", " \t ", "a  b", "a   b  ", "x \n y",
+    "trailing   ", "   leading", "\n\n\nx", "x\n\n", "tabs\tand\t\tmore",
+    "'s 't 're 've 'm 'll 'd", "it's they'll we've I'm you'd she's can't", "'S 'LL 'Re",
+    "''s ' s 'ss 'lls", "0 12 345 6789 1234567890 3.14 1,000 -42 +7 1e-5",
+    "日本語のテキスト", "中文 한국어 ไทย हिन्दी", "😀👍🏽👨‍👩‍👧🇫🇷❤️", "e\u0301\u0308 a\u0300",
+    "x²³ ½ Ⅷ ٣٤", "nbsp\u00a0x", "ideo\u3000graphic", "thin\u2009space", "\x1c\x1d\x1e\x1f",
+    "mixed\u00a0 \u3000\t\nwhitespace", "  $$$ !!! ...", " 'quoted' \"double\"",
+]
+
+
+@pytest.fixture(scope="module")
+def encoding():
+    """tiktoken's own r50k_base; offline it needs the cache that scripts/test.sh points to."""
+    cache = ROOT.parent / "shared" / "data" / "tiktoken-cache"
+    if "TIKTOKEN_CACHE_DIR" not in os.environ and cache.is_dir():
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+    return tiktoken.get_encoding("r50k_base")
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    """The namespace of section 1 after running every block with its published solution."""
+    namespace: dict = {}
+    results = run_page(chapter_blocks("01-tokenization.md"), namespace=namespace)
+    failed = {name: r.error for name, r in results.items() if r.error}
+    assert not failed, f"blocks raised: {failed}"
+    return namespace
+
+
+def corpus() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))]
+    texts += [line for t in texts for line in t.splitlines()]
+    rng = random.Random(0)
+    alphabet = [chr(c) for c in [*range(0x20, 0x7F), 9, 10, 13, 0xA0, 0x85, 0x2028, 0x3000, 0x1C,
+                                 0x301, 0x4E00, 0x1F600, 0xFF10, 0x660, 0xB2, 0x2167, 0x2009, 0xE9]]
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(2000)]
+    return texts + EDGE_CASES + make_tokenizer_cases.TEXTS + fuzz
+
+
+def test_cases_file_equals_tiktokens_current_output(encoding):
+    shipped = json.loads(make_tokenizer_cases.CASES_FILE.read_text(encoding="utf-8"))
+    assert shipped["cases"] == make_tokenizer_cases.build_cases()["cases"], (
+        "docs/assets/data/gpt2/tokenizer_cases.json is stale: run "
+        "tests/gpt2_chapters/make_tokenizer_cases.py")
+    for case in shipped["cases"]:
+        assert case["ids"] == encoding.encode_ordinary(case["text"])
+
+
+def test_shipped_ranks_file_is_tiktokens_r50k_base(chapter, encoding):
+    assert chapter["ranks"] == encoding._mergeable_ranks
+
+
+def test_published_split_matches_tiktokens_pattern(chapter, encoding):
+    regex = pytest.importorskip("regex")
+    pattern = regex.compile(encoding._pat_str)
+    for text in corpus():
+        assert chapter["split_gpt2"](text) == pattern.findall(text), repr(text)
+
+
+def test_published_encoder_matches_tiktoken_on_varied_corpus(chapter, encoding):
+    texts = corpus()
+    for text in texts:
+        assert chapter["encode_gpt2"](text) == encoding.encode_ordinary(text), repr(text[:80])
+    assert sum(len(t) for t in texts) > 60_000
+
+
+def test_published_decoder_round_trips(chapter):
+    for text in corpus()[:50]:
+        assert chapter["decode_gpt2"](chapter["encode_gpt2"](text)) == text
+

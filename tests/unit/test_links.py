@@ -1,0 +1,65 @@
+"""build_tools.links: resolving hrefs in built HTML, and finding broken files and anchors."""
+
+from pathlib import Path
+
+from build_tools import links
+
+
+def test_resolve_relative_directory_and_fragment_links():
+    assert links.resolve("gpt2/index.html", "01-tokenization/#bpe") == ("gpt2/01-tokenization/index.html", "bpe")
+    assert links.resolve("gpt2/01-tokenization/index.html", "../03-attention/") == ("gpt2/03-attention/index.html", "")
+    assert links.resolve("gpt2/index.html", "#sections") == ("gpt2/index.html", "sections")
+    assert links.resolve("index.html", "events/events.ics") == ("events/events.ics", "")
+    assert links.resolve("a/index.html", "b%20c/#x%20y") == ("a/b c/index.html", "x y")
+
+
+def test_absolute_links_under_the_site_path_are_internal_others_skipped():
+    assert links.resolve("404.html", "/course/gpt2/", "/course/") == ("gpt2/index.html", "")
+    assert links.resolve("index.html", "/elsewhere/", "/course/") is None
+    for href in ["https://example.org/", "//cdn.example.org/x.js", "mailto:a@b.c", "javascript:void(0)"]:
+        assert links.resolve("index.html", href) is None
+
+
+def test_link_leaving_the_site_is_reported(tmp_path):
+    write(tmp_path, "index.html", '<a href="../../outside/">x</a>')
+    assert "no file" in links.check_site(tmp_path)[0]
+
+
+def write(root: Path, name: str, body: str):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<html><body>{body}</body></html>")
+
+
+def test_check_site_finds_missing_anchor_and_missing_page(tmp_path):
+    write(tmp_path, "index.html", '<a href="a/#present">ok</a> <a href="a/#absent">bad</a> '
+                                  '<a href="nowhere/">bad</a> <a href="https://example.org/#x">ext</a>')
+    write(tmp_path, "a/index.html", '<h2 id="present">P</h2><a href="../#top">bad</a><a name="top2"></a>')
+    problems = links.check_site(tmp_path)
+    assert problems == [
+        "a/index.html: link '../#top' -> index.html has no anchor #top",
+        "index.html: link 'a/#absent' -> a/index.html has no anchor #absent",
+        "index.html: link 'nowhere/' -> no file nowhere/index.html",
+    ]
+
+
+def test_check_site_passes_a_consistent_site_and_accepts_named_anchors(tmp_path):
+    write(tmp_path, "index.html", '<a href="a/#top2">ok</a><a href="a/">ok</a><a href="files/x.ics">ok</a>')
+    write(tmp_path, "a/index.html", '<a name="top2"></a>')
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files/x.ics").write_text("BEGIN:VCALENDAR")
+    assert links.check_site(tmp_path) == []
+
+
+def test_external_links_are_listed_with_their_pages(tmp_path):
+    write(tmp_path, "index.html", '<a href="https://example.org/a#frag">x</a><a href="b/">y</a>')
+    write(tmp_path, "b/index.html", '<a href="https://example.org/a">x</a>')
+    assert links.external_links(tmp_path) == {"https://example.org/a": ["b/index.html", "index.html"]}
+
+
+def test_command_line_reports_broken_links_with_exit_status(tmp_path, capsys):
+    write(tmp_path, "index.html", '<a href="#missing">x</a>')
+    assert links.main([str(tmp_path)]) == 1
+    assert "#missing" in capsys.readouterr().out
+    write(tmp_path, "index.html", '<a id="here" href="#here">x</a>')
+    assert links.main([str(tmp_path)]) == 0
