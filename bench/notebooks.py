@@ -8,6 +8,7 @@ each notebook < 60 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,14 +19,22 @@ from build_tools.notebook_links import repository_from_mkdocs_yml  # noqa: E402
 from build_tools.notebooks import ROOT, build, discover  # noqa: E402
 
 
+def offline_tiktoken_cache() -> None:
+    """As scripts/test.sh: GPT-2's BPE ranks from the copy beside the checkout when offline."""
+    cache = ROOT.parent / "shared/data/tiktoken-cache"
+    if "TIKTOKEN_CACHE_DIR" not in os.environ and cache.is_dir():
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="track/NN_name, e.g. gpt2/01_model")
     parser.add_argument("--solutions-only", action="store_true")
     args = parser.parse_args()
+    offline_tiktoken_cache()
     repo = repository_from_mkdocs_yml(ROOT / "mkdocs.yml")
     sources = [s for s in discover(ROOT / "course_src") if not args.only or f"{s.parent.name}/{s.stem}" == args.only]
-    print(f"{'notebook':32} {'solution':>9} {'exercise':>9} {'total':>8}  result")
+    print(f"{'notebook':32} {'solution':>9} {'exercise':>9} {'total':>8}  result", flush=True)
     grand, failures = time.monotonic(), 0
     for source in sources:
         name = f"{source.parent.name}/{source.stem}"
@@ -36,7 +45,8 @@ def main() -> int:
         problems = solution.problems + (exercise.problems if exercise else [])
         failures += bool(problems)
         ex = f"{exercise.seconds:8.1f}s" if exercise else f"{'-':>9}"
-        print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  {'ok' if not problems else 'FAIL'}")
+        stubs = f"{len(exercise.stubs_raised)}/{len(built.stubs)} stubs, {exercise.replays} replays" if exercise else ""
+        print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  {'ok' if not problems else 'FAIL'}  {stubs}", flush=True)
         for problem in problems:
             print("    " + problem.replace("\n", "\n    "))
     total = time.monotonic() - grand

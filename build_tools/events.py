@@ -200,7 +200,8 @@ def render_next_event(upcoming, events_dir: str = "events/") -> str:
     if not upcoming:
         return ""
     event = upcoming[0]
-    return (f'!!! tip "Next meetup: {event.title}"\n\n'
+    status = f"    **{STATUS_LABELS[event.status]}.**  \n" if STATUS_LABELS[event.status] else ""
+    return (f'!!! tip "Next meetup: {event.title}"\n\n{status}'
             f"    {when(event)}  \n    {where(event)}  \n"
             f"    [Details and registration]({events_dir}{event.slug}.md) · "
             f"[All events]({events_dir}index.md)\n")

@@ -133,9 +133,9 @@ def describe(error: dict, index: int, lines: list[Line], fallback: str) -> str:
     trace = ANSI.sub("", "\n".join(error.get("traceback", [])))
     tail = "\n".join(trace.splitlines()[-12:])
     where = fallback
-    cell_lines = [int(n) for n in CELL_FRAME.findall(trace)]  # frames in the cell's own code
-    if cell_lines and 0 < cell_lines[-1] <= len(lines):
-        line = lines[cell_lines[-1] - 1]
+    frames = [int(n) for n in CELL_FRAME.findall(trace)]  # the first frame is the running cell's own
+    if frames and 0 < frames[0] <= len(lines):
+        line = lines[frames[0] - 1]
         where = f"{line.where}: {line.text.strip()[:70]!r}"
     return f"cell {index} ({where}) raised {error['ename']}: {error['evalue']}\n{tail}"
 

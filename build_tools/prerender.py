@@ -5,12 +5,14 @@ page order with one namespace per session, so the page shows results with JavaSc
 are cached under .cache/pyodide-prerender/ by a hash of the page's blocks and the runtime's source.
 
 A block that raises fails the build with file:line, unless raises="..." names the error or it is an
-exercise whose stub raises NotImplementedError. prerender="false" blocks are skipped.
+exercise whose stub raises NotImplementedError. prerender="false" blocks are skipped, and so are
+sessions that need a package (packages="...") the build's Python does not have.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -42,14 +44,26 @@ sys.__stdout__.write(json.dumps(out))
 """
 
 
+def _importable(package: str) -> bool:
+    return importlib.util.find_spec(package.replace("-", "_")) is not None
+
+
 def _jobs(blocks: list[PageBlock]) -> list[dict]:
+    """Blocks to pre-render. A session that needs a package the build's Python lacks is skipped
+    (site builds install no numpy); the reader still runs it, and CI runs it under CPython."""
+    unavailable = {b.session for b in blocks if not all(map(_importable, b.block.options.packages))}
     return [{"id": b.id, "session": b.session, "line": b.line, "code": b.block.code, "setup": b.block.setup,
              "raises": b.block.options.raises, "exercise": b.block.is_exercise, "timeout": b.block.options.timeout}
-            for b in blocks if b.block.options.prerender]
+            for b in blocks if b.block.options.prerender and b.session not in unavailable]
 
 
-def cache_key(jobs: list[dict]) -> str:
+def cache_key(jobs: list[dict], data_dir: Path) -> str:
+    """Blocks + runtime source + Python version + the data files' sizes and mtimes (fetch_data)."""
     h = hashlib.sha256(sys.version.encode())
+    if data_dir.is_dir():
+        for path in sorted(data_dir.rglob("*")):
+            stat = path.stat()
+            h.update(f"{path.relative_to(data_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     for name in ("course.py", "course_runner.py"):
         h.update((RUNTIME / name).read_bytes())
     h.update((ROOT / "build_tools" / "figures.py").read_bytes())
@@ -116,8 +130,9 @@ def prerender_page(blocks: list[PageBlock], src_path: str, data_dir: Path) -> li
     jobs = _jobs(blocks)
     if not jobs:
         return []
-    digests = [b.block.digest() for b in blocks if b.block.options.prerender]
-    cached = CACHE / f"{cache_key(jobs)}.json"
+    rendered_ids = {j["id"] for j in jobs}
+    digests = [b.block.digest() for b in blocks if b.id in rendered_ids]
+    cached = CACHE / f"{cache_key(jobs, data_dir)}.json"
     if cached.exists():
         return [tuple(x) for x in json.loads(cached.read_text())]
     outcomes = execute(jobs, data_dir, src_path)

@@ -11,7 +11,7 @@ mkdocs.yml (or plain Python-Markdown's extension_configs):
 
 The formatter is a pure function of the fence. It emits the code highlighted (what a reader sees
 with JavaScript off), an empty output region holding a pre-render placeholder, the block's spec as
-JSON for assets/pyodide/blocks.js, and the solution in a <details>. `find_fences` locates the fences
+JSON (data-spec) for assets/pyodide/blocks.js, and the solution in a <details>. `find_fences` locates the fences
 of a page with their line numbers, so the MkDocs hook can report errors as file:line.
 """
 
@@ -54,10 +54,10 @@ def highlighted(code: str) -> str:
     return f'<div class="language-python highlight"><pre><code>{body}</code></pre></div>'
 
 
-def spec_json(block: Block) -> str:
-    """The spec as JSON that is safe inside <script> (no '</script>' or '<!--' can appear)."""
-    text = json.dumps(block.spec(), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def spec_attribute(block: Block) -> str:
+    """The spec as JSON in an HTML attribute. Not a <script type="application/json">: Material's
+    instant navigation re-inserts every <script> of a new page and would run it as JavaScript."""
+    return html.escape(json.dumps(block.spec(), ensure_ascii=False), quote=True)
 
 
 def render_block(block: Block) -> str:
@@ -69,11 +69,10 @@ def render_block(block: Block) -> str:
                     f"{highlighted(block.solution)}</details>")
     kind = " pyodide-exercise" if block.is_exercise else ""
     return (
-        f'<div class="pyodide-block{kind}"{element_id} data-hash="{digest}">'
+        f'<div class="pyodide-block{kind}"{element_id} data-hash="{digest}" data-spec="{spec_attribute(block)}">'
         f'<div class="pyodide-source">{highlighted(block.code)}</div>'
         f'<div class="pyodide-output" role="status" aria-live="polite" aria-label="Output">'
         f"{PLACEHOLDER.format(digest=digest)}</div>"
-        f'<script type="application/json" class="pyodide-spec">{spec_json(block)}</script>'
         f"{solution}</div>"
     )
 

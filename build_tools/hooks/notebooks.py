@@ -33,8 +33,9 @@ def on_startup(command, dirty):
 
 
 def _paths(config):
-    root = Path(config.config_file_path).resolve().parent
-    return root, root / "course_src", Path(config.docs_dir)
+    docs = Path(config.docs_dir).resolve()
+    root = docs.parent  # the project: course_src/ and docs/ side by side
+    return root, root / "course_src", docs
 
 
 def on_config(config):

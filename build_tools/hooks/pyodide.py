@@ -71,7 +71,6 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_page(output, page, config):
-    if "pyodide-block" not in output:
-        return output
+    # On every page, not just those with blocks: instant navigation keeps the first page's <head>.
     data = json.dumps(settings(config)).replace("<", "\\u003c")
     return output.replace("</head>", f'<script id="pyodide-config" type="application/json">{data}</script></head>', 1)

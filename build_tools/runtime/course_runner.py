@@ -23,6 +23,7 @@ import course
 MAX_OUTPUT = 100_000  # characters shown per run; the rest is counted and reported
 FLUSH_CHARS = 8_192
 FLUSH_SECONDS = 0.05
+STREAM_FLUSHES = 200
 
 
 class Output:
@@ -30,7 +31,7 @@ class Output:
 
     def __init__(self, emit, stream: str, budget: list):
         self.emit, self.stream, self.budget = emit, stream, budget  # budget: [chars left, chars dropped]
-        self.parts, self.size, self.last = [], 0, time.monotonic()
+        self.parts, self.size, self.last, self.flushes = [], 0, time.monotonic(), 0
 
     def write(self, text: str) -> int:
         if self.budget[0] <= 0:
@@ -41,7 +42,9 @@ class Output:
         self.budget[1] += len(text) - len(kept)
         self.parts.append(kept)
         self.size += len(kept)
-        if self.size >= FLUSH_CHARS or time.monotonic() - self.last >= FLUSH_SECONDS:
+        # The first STREAM_FLUSHES writes go out at once (a print before a slow step shows now);
+        # after that, batch: a flood costs a few dozen messages, not one per line.
+        if self.flushes < STREAM_FLUSHES or self.size >= FLUSH_CHARS or time.monotonic() - self.last >= FLUSH_SECONDS:
             self.flush()
         return len(text)
 
@@ -49,6 +52,7 @@ class Output:
         if self.parts:
             self.emit(self.stream, "".join(self.parts))
             self.parts, self.size = [], 0
+            self.flushes += 1
         self.last = time.monotonic()
 
     def isatty(self) -> bool:

@@ -13,9 +13,9 @@
 # %% [markdown]
 # # Grow your own induction heads
 #
-# We train a 2-layer attention-only transformer on sequences in which a random segment occurs
-# twice, and a 1-layer model on the same data as a control. The 2-layer model's loss on the
-# second copy falls suddenly, part-way through training, as an *induction head* forms: the
+# We train a 2-layer attention-only transformer on random sequences in which segments occur
+# again, and a 1-layer model on the same data as a control. The 2-layer model's loss on repeated
+# tokens falls suddenly, part-way through training, as an *induction head* forms: the
 # "phase change" of Olsson et al. (2022), *In-context Learning and Induction Heads*. The
 # 1-layer model cannot form one: it has no earlier layer to tell it which token came *before*
 # each earlier token.
@@ -31,6 +31,7 @@ import sys
 if importlib.util.find_spec("torch") is None:
     subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "torch"])
 
+import math
 import os
 import time
 
@@ -52,20 +53,21 @@ from attn_only import *  # course: inline
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # tiny settings for CI / a laptop CPU
 FULL = TrainConfig(steps=2000, batch=64, lr=3e-3, eval_every=100)
-TINY = TrainConfig(steps=700, batch=32, lr=3e-3, eval_every=50)
+TINY = TrainConfig(steps=800, batch=64, lr=3e-3, eval_every=50)
 config = TINY if SMOKE else FULL
 print(config)
 
 # %% [markdown]
-# ## The data: one segment, twice
+# ## The data: segments that occur again
 #
-# Every training sequence is BOS followed by random tokens 1..63, with one segment copied later in
-# the same sequence. Segment lengths and both positions vary, so no fixed offset works: the model
-# has to *find* the earlier copy of the current token and predict what followed it.
+# Every training sequence is BOS followed by random tokens 1..63, built left to right from chunks
+# of 4 to 16 tokens: each chunk is either fresh random tokens or a copy of an earlier stretch of
+# the same sequence. Chunk lengths and copy offsets vary, so no fixed offset works: the model has
+# to *find* the earlier occurrence of the current token and predict what followed it.
 #
-# **Exercise.** Write `find_repeat(seq)`: the (first, second) start positions of the longest
-# segment that occurs twice without overlapping. It is how you would check the data by hand, and it
-# is the search an induction head does in one step.
+# **Exercise.** Write `find_repeat(seq)`: the (first, second, length) of the longest segment that
+# occurs twice without overlapping. It is how you would check the data by hand, and it is the
+# search an induction head does in one step.
 
 # %%
 def find_repeat(seq):
@@ -85,15 +87,18 @@ def find_repeat(seq):
 
 
 # %%
-example = repeated_segment_batch(4, config.seq_len, 64, torch.Generator().manual_seed(0))
-for seq in example.tolist():
+example = repeated_segment_batch(64, config.seq_len, 64, torch.Generator().manual_seed(0))
+for seq in example[:4].tolist():
     first, second, length = find_repeat(seq)
-    print(f"segment of {length:2d} tokens at {first:2d} and again at {second:2d}:", seq[first:first + length])
+    print(f"longest repeat: {length:2d} tokens at {first:2d} and again at {second:2d}:", seq[first:first + length])
+with_repeat = sum(find_repeat(seq)[2] >= 4 for seq in example.tolist()) / len(example)
+print(f"{with_repeat:.0%} of 64 sequences repeat a segment of 4 or more tokens")
 
-# Checks: a hand-made case, then the generator's promise (every sequence has a repeat of 4+ tokens).
+# Checks: hand-made cases, then the generator's promise (most sequences repeat a segment).
 assert find_repeat([0, 5, 6, 7, 9, 5, 6, 7, 2]) == (1, 5, 3), "Expected the segment [5, 6, 7] at 1 and 5."
-assert find_repeat([0, 1, 2, 3]) [2] == 0, "No token repeats, so the longest repeat has length 0."
-assert all(find_repeat(s)[2] >= 4 for s in example.tolist()), "Each sequence should repeat a segment of >= 4 tokens."
+assert find_repeat([0, 1, 2, 3])[2] == 0, "No token repeats, so the longest repeat has length 0."
+assert find_repeat([0, 4, 4, 4, 4])[2] == 2, "Copies must not overlap: [4, 4] at 1 and again at 3."
+assert with_repeat > 0.6, "Most sequences should repeat a segment of >= 4 tokens."
 
 # %% [markdown]
 # ## Train the 2-layer model

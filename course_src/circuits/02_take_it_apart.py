@@ -14,8 +14,8 @@
 # # Take it apart
 #
 # The 2-layer model from the previous notebook predicts the second copy of a repeated segment.
-# Here we find out how: which heads attend where, which head copies, how the layer-0 head
-# feeds the layer-1 head (K-composition), and what breaks when we remove each head. The
+# Here we find out how: which heads attend where, which heads copy, how the layer-0 heads
+# feed the layer-1 heads (K-composition), and what breaks when we remove heads. The
 # measurements follow Elhage et al. (2021), *A Mathematical Framework for Transformer Circuits*,
 # and Olsson et al. (2022), *In-context Learning and Induction Heads*.
 
@@ -28,6 +28,7 @@ import sys
 if importlib.util.find_spec("torch") is None:
     subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "torch"])
 
+import math
 import os
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from attn_only import *  # course: inline
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # tiny settings for CI / a laptop CPU
 FULL = TrainConfig(steps=2000, batch=64, lr=3e-3, eval_every=100)
-TINY = TrainConfig(steps=700, batch=32, lr=3e-3, eval_every=50)
+TINY = TrainConfig(steps=800, batch=64, lr=3e-3, eval_every=50)
 config = TINY if SMOKE else FULL
 HALF = 20  # test sequences: BOS, 20 random tokens, the same 20 again
 
@@ -86,10 +87,10 @@ def my_prev_token_score(pattern):
 
 
 def my_induction_score(pattern, half_len):
-    """Mean attention from each token of the second copy (except its first) to index i - half_len + 1."""
+    """Mean attention from each token i of the second copy (i = half_len + 1 .. 2 half_len) to i - half_len + 1."""
     ### BEGIN SOLUTION
     T = pattern.shape[-1]
-    return torch.stack([pattern[i, i - half_len + 1] for i in range(half_len + 2, T)]).mean()
+    return torch.stack([pattern[i, i - half_len + 1] for i in range(half_len + 1, T)]).mean()
     ### END SOLUTION
 
 
@@ -101,7 +102,7 @@ perfect_prev[0, 0] = 1
 for i in range(1, T):
     perfect_prev[i, i - 1] = 1
 perfect_induction = torch.eye(T)
-for i in range(n + 2, T):
+for i in range(n + 1, T):
     perfect_induction[i] = 0
     perfect_induction[i, i - n + 1] = 1
 uniform = torch.tril(torch.ones(T, T)) / torch.arange(1, T + 1)[:, None]
@@ -109,7 +110,7 @@ assert abs(my_prev_token_score(perfect_prev) - 1) < 1e-6, "A perfect previous-to
 assert my_prev_token_score(torch.eye(T)) < 1e-6, "A head attending to itself should score 0: did you read the main diagonal?"
 assert abs(my_induction_score(perfect_induction, n) - 1) < 1e-6, "A perfect induction head should score 1: the source is i - n + 1."
 assert my_induction_score(perfect_prev, n) < 1e-6, "A previous-token head is not an induction head."
-assert abs(my_induction_score(uniform, n) - induction_score(uniform, n)) < 1e-6, "Average over queries of the second copy except its first."
+assert abs(my_induction_score(uniform, n) - induction_score(uniform, n)) < 1e-6, "Average over the queries of the second copy, i = n + 1 .. 2n."
 print("both scores pass")
 
 # %% [markdown]
@@ -126,8 +127,11 @@ for layer in range(cfg.n_layers):
         print(f"{layer}.{head}   {induction[layer][head]:9.2f}  {prev[layer][head]:14.2f}")
 ind_head = max(range(cfg.n_heads), key=lambda h: induction[1][h])
 prev_head = max(range(cfg.n_heads), key=lambda h: prev[0][h])
-print(f"induction head: 1.{ind_head}; previous-token head: 0.{prev_head}")
-assert induction[1][ind_head] > 0.3 and prev[0][prev_head] > 0.3
+# Training often spreads the job over several heads: keep every head that scores above 0.3.
+ind_heads, prev_heads = heads_above(induction, 1), heads_above(prev, 0)
+print(f"induction heads (layer 1, score > 0.3): {ind_heads}; strongest 1.{ind_head}")
+print(f"previous-token heads (layer 0, score > 0.3): {prev_heads}; strongest 0.{prev_head}")
+assert ind_heads and prev_heads, "expected at least one induction head and one previous-token head"
 
 try:
     import matplotlib.pyplot as plt
@@ -184,22 +188,31 @@ k_col = [scores["K"][a][ind_head] for a in range(cfg.n_heads)]
 print(f"into the induction head 1.{ind_head}, K-composition is largest from 0.{max(range(cfg.n_heads), key=k_col.__getitem__)}")
 
 # %% [markdown]
-# ## Exercise 2: ablate a head
+# ## Exercise 2: ablate heads
 #
-# Zero-ablation sets one head's output `z` to zero with a hook on `blocks.{layer}.attn.hook_z`
-# (shape `(batch, pos, head, d_head)`); mean-ablation replaces it with its average over the batch
-# and positions, which removes the head's *information* but keeps its average effect. Write the
-# zero-ablation and measure the repeated-half loss with each head removed.
+# Zero-ablation sets heads' outputs `z` to zero with hooks on `blocks.{layer}.attn.hook_z`
+# (shape `(batch, pos, head, d_head)`); mean-ablation replaces them with their average over the
+# batch and positions, which removes the heads' *information* but keeps their average effect.
+# Write the zero-ablation of a set of heads and measure the repeated-half loss: first each head on
+# its own, then all induction heads together and all previous-token heads together.
 
 # %%
-def loss_with_head_zeroed(model, tokens, layer, head):
-    """Repeated-half loss when head `layer.head` outputs zeros."""
+def loss_with_heads_zeroed(model, tokens, heads):
+    """Repeated-half loss when every head in `heads` (a list of (layer, head)) outputs zeros."""
     ### BEGIN SOLUTION
-    def zero_head(z, hook):
-        z = z.clone()
-        z[:, :, head] = 0.0
-        return z
-    logits = model.run_with_hooks(tokens, [(f"blocks.{layer}.attn.hook_z", zero_head)])
+    by_layer = {}
+    for layer, head in heads:
+        by_layer.setdefault(layer, []).append(head)
+
+    def zero_heads(which):
+        def hook(z, hook):
+            z = z.clone()
+            z[:, :, which] = 0.0
+            return z
+        return hook
+
+    hooks = [(f"blocks.{layer}.attn.hook_z", zero_heads(hs)) for layer, hs in by_layer.items()]
+    logits = model.run_with_hooks(tokens, hooks)
     return repeated_half_loss(logits, tokens, HALF).item()
     ### END SOLUTION
 
@@ -207,7 +220,7 @@ def loss_with_head_zeroed(model, tokens, layer, head):
 # %%
 with torch.no_grad():
     clean = repeated_half_loss(model(tokens), tokens, HALF).item()
-    mine = [[loss_with_head_zeroed(model, tokens, l, h) for h in range(cfg.n_heads)] for l in range(cfg.n_layers)]
+    mine = [[loss_with_heads_zeroed(model, tokens, [(l, h)]) for h in range(cfg.n_heads)] for l in range(cfg.n_layers)]
 _, reference = ablation_losses(model, tokens, HALF, "zero")
 _, mean_ablated = ablation_losses(model, tokens, HALF, "mean")
 print(f"clean repeated-half loss {clean:.2f}")
@@ -215,7 +228,20 @@ for l in range(cfg.n_layers):
     for h in range(cfg.n_heads):
         print(f"head {l}.{h} removed: zero-ablation {mine[l][h]:.2f}, mean-ablation {mean_ablated[l][h]:.2f}")
 assert all(abs(a - b) < 1e-4 for ra, rb in zip(mine, reference) for a, b in zip(ra, rb)), \
-    "Your losses differ from the reference: did you clone z and zero only the one head (index 2)?"
-assert mine[1][ind_head] > clean + 1.0, "removing the induction head should break the repeated half"
-assert mine[0][prev_head] > clean + 0.5, "removing the previous-token head should break induction too"
-print("Removing either head of the circuit breaks induction: the circuit needs both.")
+    "Your losses differ from the reference: did you clone z and zero only the chosen head (index 2)?"
+
+without_induction = loss_with_heads_zeroed(model, tokens, ind_heads)
+without_prev = loss_with_heads_zeroed(model, tokens, prev_heads)
+assert abs(without_induction - ablated_loss(model, tokens, HALF, ind_heads)) < 1e-4, \
+    "Ablating several heads: zero all of them in the same forward pass."
+print(f"all induction heads {ind_heads} removed: {without_induction:.2f}")
+print(f"all previous-token heads {prev_heads} removed: {without_prev:.2f}   (guessing: {math.log(63):.2f})")
+
+# %% [markdown]
+# One head alone may matter little when training has spread the job over several (the others
+# still do it); removing the whole group sends the repeated half back towards guessing. Both
+# halves of the circuit are needed.
+
+# %%
+assert without_induction > clean + 1.0, "removing the induction heads should break the repeated half"
+assert without_prev > clean + 1.0, "removing the previous-token heads should break induction too"

@@ -246,13 +246,14 @@ def prev_token_score(pattern):
 
 
 def induction_score(pattern, half_len):
-    """Mean attention from position i of the second copy to position i - half_len + 1.
+    """Mean attention from each token of the second copy to the token after its first occurrence.
 
     On BOS + r + r (length 1 + 2 * half_len), the query at index half_len + 1 + j (token r_j of
-    the second copy) should look at index 2 + j, the token after r_j's first occurrence.
+    the second copy) should look at index 2 + j = i - half_len + 1. The diagonal at that offset
+    starts at query half_len - 1; its first two entries are still in the first copy.
     pattern: (..., T, T) -> (...).
     """
-    return pattern.diagonal(offset=-(half_len - 1), dim1=-2, dim2=-1)[..., 1:].mean(-1)
+    return pattern.diagonal(offset=-(half_len - 1), dim1=-2, dim2=-1)[..., 2:].mean(-1)
 
 
 def composition_score(W_A, W_B):
@@ -366,6 +367,23 @@ def ablate_head_hook(head, mean_over=None):
             z[:, :, head] = mean_over[:, :, head].mean(dim=(0, 1))
         return z
     return hook
+
+
+def ablated_loss(model, tokens, half_len, heads, kind="zero"):
+    """Repeated-half loss with several heads, [(layer, head), ...], ablated together."""
+    tokens = tokens.to(model.device)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n.endswith("hook_z"))
+        hooks = []
+        for layer, head in heads:
+            name = f"blocks.{layer}.attn.hook_z"
+            hooks.append((name, ablate_head_hook(head, cache[name] if kind == "mean" else None)))
+        return repeated_half_loss(model.run_with_hooks(tokens, hooks), tokens, half_len).item()
+
+
+def heads_above(scores, layer, threshold=0.3):
+    """[(layer, head), ...] of the heads in `layer` whose score (from head_scores) exceeds threshold."""
+    return [(layer, h) for h, s in enumerate(scores[layer]) if s > threshold]
 
 
 def ablation_losses(model, tokens, half_len, kind="zero"):

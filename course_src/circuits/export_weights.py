@@ -29,8 +29,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attn_only import (AttnOnlyConfig, AttnOnlyTransformer, TrainConfig, ablation_losses,  # noqa: E402
-                       composition_scores, copying_score, full_ov_circuit, head_scores, phase_change_step,
+from attn_only import (AttnOnlyConfig, AttnOnlyTransformer, TrainConfig, ablated_loss,  # noqa: E402
+                       ablation_losses, composition_score, composition_scores, copying_score,
+                       full_ov_circuit, head_scores, heads_above, phase_change_step,
                        repeated_random_tokens, train)
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "assets" / "data" / "circuits"
@@ -74,6 +75,18 @@ def rounded(x, digits=4):
     return x
 
 
+def composition_baseline(cfg, pairs=200, seed=0) -> float:
+    """Mean K-composition score of random heads of the same shapes: the score's chance level."""
+    g = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.randn(*shape, generator=g)
+    total = 0.0
+    for _ in range(pairs):
+        W_OV = rand(cfg.d_model, cfg.d_head) @ rand(cfg.d_head, cfg.d_model)
+        W_QK = rand(cfg.d_model, cfg.d_head) @ rand(cfg.d_head, cfg.d_model)
+        total += composition_score(W_OV, W_QK.T).item()
+    return total / pairs
+
+
 def measure(model2, model1, history2, history1, tcfg) -> dict:
     """Everything chapter 5 quotes, measured on a fixed batch of repeated random tokens."""
     tokens = repeated_random_tokens(EVAL_BATCH, tcfg.half_len, model2.cfg.d_vocab,
@@ -81,6 +94,7 @@ def measure(model2, model1, history2, history1, tcfg) -> dict:
     induction, prev = head_scores(model2, tokens, tcfg.half_len)
     clean, zero = ablation_losses(model2, tokens, tcfg.half_len, "zero")
     _, mean = ablation_losses(model2, tokens, tcfg.half_len, "mean")
+    ind_heads, prev_heads = heads_above(induction, 1), heads_above(prev, 0)
     argmax = lambda m: max(((l, h) for l in range(len(m)) for h in range(len(m[0]))), key=lambda lh: m[lh[0]][lh[1]])
     return {
         "train": asdict(tcfg),
@@ -95,10 +109,16 @@ def measure(model2, model1, history2, history1, tcfg) -> dict:
         "top_induction_head": list(argmax(induction)),
         "top_prev_token_head": list(argmax(prev)),
         "composition": {k: composition_scores(model2, k) for k in "QKV"},
+        "composition_baseline": composition_baseline(model2.cfg),
         "copying_scores": [[copying_score(full_ov_circuit(model2, l, h)) for h in range(model2.cfg.n_heads)]
                            for l in range(model2.cfg.n_layers)],
         "copying_scores_1layer": [[copying_score(full_ov_circuit(model1, 0, h)) for h in range(model1.cfg.n_heads)]],
         "clean_loss": clean,
+        "induction_heads": [list(h) for h in ind_heads],       # layer-1 heads scoring > 0.3
+        "prev_token_heads": [list(h) for h in prev_heads],     # layer-0 heads scoring > 0.3
+        "group_ablation": {group: {kind: ablated_loss(model2, tokens, tcfg.half_len, heads, kind)
+                                   for kind in ("zero", "mean")}
+                           for group, heads in (("induction_heads", ind_heads), ("prev_token_heads", prev_heads))},
         "zero_ablation": zero,
         "mean_ablation": mean,
     }

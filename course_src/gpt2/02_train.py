@@ -27,7 +27,12 @@
 #
 # `torchrun` sets `RANK`, `LOCAL_RANK` and `WORLD_SIZE`; the code below then wraps the model in
 # `DistributedDataParallel`, gives each process its own slice of every batch, and lets only rank
-# 0 prepare data, print and save.
+# 0 prepare data, print and save. From a checkout of the course, the source is the script:
+# `cd course_src/gpt2 && torchrun --standalone --nproc_per_node=8 02_train.py`.
+#
+# **Settings** are read from the environment by the parameters cell: `DATASET` (`fineweb-edu`,
+# the default; `shakespeare`, one 1 MB download; `smoke`), `DATA_DIR`, `OUT_DIR`, and `RESUME=1`
+# to continue from the last checkpoint.
 
 # %%
 # Install what is missing (only when an import fails), then pick the device.
@@ -92,7 +97,9 @@ class TrainConfig:
 
 # GPT-2 small as in GPT-3's table of hyperparameters for its 125M model (Brown et al., 2020,
 # Table 2.1: batch of 0.5M tokens, learning rate 6e-4), trained on 10B tokens of FineWeb-Edu:
-# 2**19 tokens per step x 19,073 steps = 10.0B tokens. The vocabulary is padded from 50,257 to
+# 2**19 tokens per step x 19,073 steps = 10.0B tokens. GPT-3 also sets AdamW's betas (0.9, 0.95),
+# weight decay 0.1, gradient clipping at norm 1.0, warmup over 375M tokens (715 steps here) and
+# cosine decay to 10% of the peak (appendix B). The vocabulary is padded from 50,257 to
 # 50,304 = 393 x 128 so the embedding and output matmuls tile evenly on the GPU; the 47 extra
 # tokens never occur in the data and learn to get near-zero probability.
 FULL = TrainConfig(
@@ -105,18 +112,22 @@ FULL = TrainConfig(
     warmup_steps=715,
     max_steps=19073,
 )
+# TinyShakespeare (about 338k tokens) overfits GPT-2 small within a few hundred steps: smaller
+# batches, a short run, and a validation split (34k tokens) that still holds a batch on 8 GPUs.
+SHAKESPEARE = replace(FULL, total_batch_size=2**15, micro_batch_size=4, warmup_steps=30, max_steps=300,
+                      eval_interval=50, eval_steps=5, checkpoint_interval=100)
 TINY = TrainConfig(
-    model=GPTConfig.from_preset("tiny", vocab_size=50304),
+    model=GPTConfig.from_preset("micro", vocab_size=50304),
     total_batch_size=2 * 4 * 32,  # two micro-batches: gradient accumulation runs in smoke tests too
     micro_batch_size=4,
     seq_len=32,
     max_lr=3e-3,
     min_lr=3e-4,
-    warmup_steps=3,
-    max_steps=30,
+    warmup_steps=2,
+    max_steps=20,
     eval_interval=10,
     eval_steps=1,
-    checkpoint_interval=15,
+    checkpoint_interval=10,
     log_interval=5,
 )
 
@@ -124,8 +135,8 @@ TINY = TrainConfig(
 import os
 
 SMOKE = os.environ.get("SMOKE") == "1"  # tiny settings for CI / a laptop CPU
-config = TINY if SMOKE else FULL
 DATASET = os.environ.get("DATASET", "smoke" if SMOKE else "fineweb-edu")  # "smoke", "shakespeare" or "fineweb-edu"
+config = TINY if SMOKE else SHAKESPEARE if DATASET == "shakespeare" else FULL
 DATA_DIR = Path(os.environ.get("DATA_DIR", "data"))
 OUT_DIR = Path(os.environ.get("OUT_DIR", "out/gpt2-smoke" if SMOKE else "out/gpt2-124M"))
 RESUME = os.environ.get("RESUME") == "1"  # continue from OUT_DIR/ckpt.pt
@@ -225,34 +236,39 @@ def prepare_fineweb_edu(out_dir, shard_tokens=10**8, max_tokens=10**10, batch_do
             f"Could not stream FineWeb-Edu from the Hugging Face Hub ({error.__class__.__name__}: {error}). "
             "Check your connection, or use DATASET=shakespeare (one small download) or SMOKE=1 (no download)."
         ) from error
-    buffer, shard, total, batch = np.empty(shard_tokens, dtype=np.uint16), 0, 0, [first["text"]]
-    filled = 0
+    buffer = np.empty(shard_tokens, dtype=np.uint16)
+    shard, filled, total = 0, 0, 0
 
-    def flush(n):
-        nonlocal shard
+    def add(texts):
+        """Tokenise a batch of documents (threads) and append them to the shards."""
+        nonlocal shard, filled, total
+        for ids in ENC.encode_ordinary_batch(texts, num_threads=os.cpu_count()):
+            doc = np.array([EOT] + ids, dtype=np.uint16)  # every id < 50,257 < 2**16
+            while len(doc):
+                take = min(len(doc), shard_tokens - filled)
+                buffer[filled : filled + take] = doc[:take]
+                filled, doc, total = filled + take, doc[take:], total + take
+                if filled == shard_tokens:
+                    flush()
+
+    def flush():
+        nonlocal shard, filled
         split = "val" if shard == 0 else "train"
-        write_shard(buffer[:n], out_dir / f"{split}_{shard:06d}.bin")
-        log(f"wrote {split} shard {shard} ({n:,} tokens)")
-        shard += 1
+        write_shard(buffer[:filled], out_dir / f"{split}_{shard:06d}.bin")
+        log(f"wrote {split} shard {shard} ({filled:,} tokens, {total:,} in all)")
+        shard, filled = shard + 1, 0
 
+    batch = [first["text"]]
     for doc in docs_iter:
         batch.append(doc["text"])
-        if len(batch) < batch_docs:
-            continue
-        for ids in ENC.encode_ordinary_batch(batch, num_threads=os.cpu_count()):
-            ids = [EOT] + ids
-            while ids:
-                take = min(len(ids), shard_tokens - filled)
-                buffer[filled : filled + take] = ids[:take]
-                filled, ids, total = filled + take, ids[take:], total + take
-                if filled == shard_tokens:
-                    flush(filled)
-                    filled = 0
-        batch = []
-        if total >= max_tokens:
-            break
+        if len(batch) == batch_docs:
+            add(batch)
+            batch = []
+            if total >= max_tokens:
+                break
+    add(batch)
     if filled:
-        flush(filled)
+        flush()
 
 
 def prepare_dataset(name, data_dir):
@@ -330,20 +346,37 @@ class TokenLoader:
 # ## Learning-rate schedule
 #
 # Linear warmup from near zero, so the first updates (made with noisy Adam statistics) are small,
-# then cosine decay to `min_lr` = max_lr / 10 (the schedule of GPT-3, Brown et al., 2020,
-# appendix B, with a shorter warmup).
+# then cosine decay to `min_lr` = max_lr / 10. This is GPT-3's schedule (Brown et al., 2020,
+# appendix B: warmup over the first 375M tokens, cosine decay to 10%), except that GPT-3 decays
+# over 260B tokens and we decay over the whole run. Write `get_lr`.
 
 
 # %%
 def get_lr(step, cfg):
+    """Learning rate at optimizer step `step` (0-based) of a run configured by cfg."""
+    ### BEGIN SOLUTION
     if step < cfg.warmup_steps:
-        return cfg.max_lr * (step + 1) / cfg.warmup_steps
+        return cfg.max_lr * (step + 1) / cfg.warmup_steps  # never 0: step 0 already updates
     if step >= cfg.max_steps:
         return cfg.min_lr
     progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)  # 0 -> 1
     return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.max_lr - cfg.min_lr)
+    ### END SOLUTION
 
 
+def check_get_lr(get_lr):
+    cfg = replace(FULL, warmup_steps=10, max_steps=110, max_lr=1.0, min_lr=0.1)
+    lr = [get_lr(step, cfg) for step in range(120)]
+    assert lr[0] > 0, "the first step has lr 0 and does nothing: warm up as max_lr * (step + 1) / warmup_steps"
+    assert abs(lr[9] - 1.0) < 1e-9 and abs(lr[4] - 0.5) < 1e-9, "warmup should rise linearly to max_lr at step warmup_steps - 1"
+    assert abs(lr[60] - 0.55) < 1e-9, "halfway through the decay a cosine schedule is at (max_lr + min_lr) / 2"
+    assert lr[35] > 0.82, "a cosine decays slowly at first (0.87 a quarter of the way); is this a linear decay?"
+    assert all(a >= b for a, b in zip(lr[9:], lr[10:])), "after warmup the learning rate should never increase"
+    assert abs(lr[109] - 0.1) < 1e-3 and all(x == 0.1 for x in lr[110:]), "the schedule should end at min_lr and stay there"
+    print("PASS get_lr: linear warmup, cosine decay to min_lr")
+
+
+check_get_lr(get_lr)
 for s in sorted({0, config.warmup_steps - 1, config.max_steps // 2, config.max_steps - 1}):
     log(f"step {s:>6}: lr {get_lr(s, config):.2e}")
 

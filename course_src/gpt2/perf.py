@@ -7,8 +7,9 @@ recomputation or padding, so MFU compares fairly across implementations.
 
 import re
 
-# Dense (no sparsity) BF16 tensor-core peaks from NVIDIA's datasheets, checked November 2026.
-# Matched in order against torch.cuda.get_device_name(); add your device if it is missing.
+# Dense BF16 tensor-core peaks. NVIDIA's datasheets print the figure with 2:4 sparsity (H100 SXM:
+# 1,979 TFLOPS); dense matmuls, which training uses, get half of it. Matched in order against
+# torch.cuda.get_device_name(); add your device if it is missing.
 PEAK_BF16_FLOPS = [
     (r"H100.*PCIe", 756e12),  # H100 PCIe
     (r"H100", 989e12),  # H100 SXM (HBM3)

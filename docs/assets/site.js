@@ -167,7 +167,9 @@
       document.documentElement.classList.toggle("print-solutions", box.checked);
     });
     label.append(box, " Include solutions when printing this page");
-    article.append(label);
+    const updated = article.querySelector(".md-source-file");  // keep "last updated" last
+    if (updated) updated.before(label);
+    else article.append(label);
   }
 
   document$.subscribe(() => {

@@ -25,7 +25,8 @@ def outcomes():
 def describe(page: str, runtime: str, result: dict) -> str:
     tail = result.get("output_tail", "").strip()
     shown = f"\n    output (tail):\n      " + tail.replace("\n", "\n      ") if tail else ""
-    return f"{page}:{result['line']} block '{result['id']}' ({runtime}): {result['problem']}{shown}"
+    after = f" [may follow from the failure of block '{result['after_failure_of']}' above]" if result.get("after_failure_of") else ""
+    return f"{page}:{result['line']} block '{result['id']}' ({runtime}){after}: {result['problem']}{shown}"
 
 
 @pytest.mark.parametrize("page", PAGES)

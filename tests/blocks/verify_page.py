@@ -75,8 +75,13 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
 
 
 def verify_page(blocks: list[dict]) -> list[dict]:
-    recorder, sessions, results = Recorder(), {}, []
+    """Blocks after a failure still run (they may not depend on it); their results name it."""
+    recorder, sessions, failed, results = Recorder(), {}, {}, []
     for block in blocks:
         session = sessions.setdefault(block["session"], Session(recorder))
-        results.append(verify_block(session, recorder, block))
+        result = verify_block(session, recorder, block)
+        result["after_failure_of"] = failed.get(block["session"])
+        if not result["ok"]:
+            failed.setdefault(block["session"], block["id"])
+        results.append(result)
     return results

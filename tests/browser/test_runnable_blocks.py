@@ -18,8 +18,12 @@ LOAD = 60_000  # ms: cold Pyodide start on a busy 2-core machine
 @pytest.fixture(scope="module")
 def blocks_url(tmp_path_factory):
     dest = tmp_path_factory.mktemp("blocks_site")
-    build_site(dest, config=FIXTURE)
     server, url = serve(dest)
+    build_site(dest, config=FIXTURE)
+    # Material's instant navigation only intercepts links listed in sitemap.xml, matched with the
+    # port: point the fixture's site_url (http://127.0.0.1/) at this server's port.
+    sitemap = dest / "sitemap.xml"
+    sitemap.write_text(sitemap.read_text().replace("http://127.0.0.1/", url + "/"))
     yield url
     server.shutdown()
 
@@ -122,6 +126,20 @@ def test_ctrl_enter_in_the_editor_runs_the_block(page, blocks_url):
     page.keyboard.press("Control+Enter")
     wait_done(page, "hello")
     assert re.search(r"hello from Python\s+42", output(page, "hello"))
+
+
+def test_tab_indents_in_the_editor_and_escape_then_tab_leaves_it(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    page.locator("#pyodide-hello .CodeMirror").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    line = page.evaluate("document.querySelector('#pyodide-hello .CodeMirror').CodeMirror.getLine(2)")
+    assert line == "    "
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.textContent]")
+    assert focused == ["BUTTON", "Run"]
 
 
 def test_heatmap_is_drawn_as_svg_with_labels(page, blocks_url):
@@ -244,3 +262,39 @@ def test_missing_pyodide_file_shows_what_failed_and_retry_recovers(page, blocks_
     retry.click()
     wait_done(page, "hello")
     assert "hello from Python" in output(page, "hello")
+
+
+def test_instant_navigation_sets_up_the_blocks_of_the_new_page(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    page.wait_for_load_state("networkidle")  # Material reads sitemap.xml before it intercepts links
+    page.evaluate("window.__sameDocument = true")
+    page.locator("a.md-nav__link[href$='edge/']").first.click()
+    page.wait_for_selector("#pyodide-xss .pyodide-toolbar")
+    assert page.evaluate("window.__sameDocument") is True  # Material swapped the page in place
+    run(page, "xss")
+    wait_done(page, "xss")
+    assert "<img src=x" in output(page, "xss")
+
+
+def test_blocks_fit_a_phone_screen(page, blocks_url):
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_page(page, blocks_url + "/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for name in ["Run", "Stop", "Reset", "Restore original", "Copy"]:
+        button = block(page, "hello").get_by_role("button", name=name, exact=True)
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+def test_prefetch_starts_loading_pyodide_when_idle_with_a_block_in_view(browser, blocks_url):
+    context = browser.new_context()
+    page = context.new_page()
+
+    def prefetch_on(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace('{"prefetch": false}', '{"prefetch": true}'))
+
+    page.route(re.compile(r".*/$"), prefetch_on)
+    with page.expect_request(lambda r: r.url.endswith("pyodide.asm.wasm"), timeout=LOAD):
+        page.goto(blocks_url + "/")
+    context.close()

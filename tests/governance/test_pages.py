@@ -44,7 +44,7 @@ def test_core_readings_fit_in_an_hour_and_their_total_is_stated_correctly(slug):
     heading = re.search(r"^## Core readings \((\d+) minutes\)$", text, re.M)
     assert heading, f"docs/governance/{slug}.md: write the heading as '## Core readings (N minutes)'"
     table = text[heading.end():].split("\n## ", 1)[0]
-    minutes = [int(m) for m in re.findall(r"^\|[^|]+\|\s*(\d+)\s*\|", table, re.M)]
+    minutes = [int(m) for m in re.findall(r"^\|.*\|\s*(\d+)\s*\|$", table, re.M)]  # last column
     assert len(minutes) >= 3, f"docs/governance/{slug}.md: expected at least 3 readings with minutes"
     assert sum(minutes) == int(heading.group(1)), f"{slug}: readings add up to {sum(minutes)}"
     assert sum(minutes) <= 60

@@ -168,3 +168,26 @@ def test_flops_per_token_is_6n_plus_attention_term():
     assert model.estimate_flops_per_token(32) == 6 * n + 12 * 1 * 32 * 32
     gpt2 = m.GPTConfig.from_preset("gpt2")
     assert m.flops_per_token(gpt2, 1024) == 6 * (124_439_808 - 1024 * 768) + 12 * 12 * 768 * 1024
+
+
+def test_default_hf_gpt2_config_is_the_gpt2_preset():
+    assert m.GPTConfig.from_hf_config(transformers.GPT2Config()) == m.GPTConfig.from_preset("gpt2")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_training_step_with_bf16_autocast_sdpa_and_fused_adamw_matches_fp32_logits():
+    torch.manual_seed(0)
+    model = m.GPT(m.GPTConfig.from_preset("tiny", vocab_size=50304)).cuda()
+    opt = model.configure_optimizers(0.1, 1e-3, device_type="cuda")
+    assert opt.defaults["fused"]
+    idx = torch.randint(0, 50257, (4, 128), device="cuda")
+    with torch.no_grad():
+        fp32, _ = model(idx)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            bf16, _ = model(idx)
+    assert (bf16.float() - fp32).abs().max().item() < 0.1
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        _, loss = model(idx[:, :-1], idx[:, 1:])
+    loss.backward()
+    opt.step()

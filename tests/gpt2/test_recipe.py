@@ -79,3 +79,23 @@ def test_sampling_exercise_solutions_match_filter_logits_and_uncached_generation
     gpt = model.GPT(model.GPTConfig.from_preset("micro", vocab_size=101)).eval()
     idx = torch.randint(0, 101, (2, 4))
     assert torch.equal(ns["greedy_with_cache"](gpt, idx, 10), gpt.generate(idx, 10, temperature=0, use_cache=False))
+
+
+def test_lr_exercise_check_passes_the_solution_and_names_zero_start_and_linear_decay(recipe):
+    from dataclasses import replace
+
+    ns = definitions("02_train.py", ["check_get_lr"], {**recipe, "replace": replace})
+    ns["check_get_lr"](recipe["get_lr"])
+
+    def zero_start(step, cfg):
+        return cfg.max_lr * step / cfg.warmup_steps if step < cfg.warmup_steps else recipe["get_lr"](step, cfg)
+
+    def linear_decay(step, cfg):
+        if step < cfg.warmup_steps or step >= cfg.max_steps:
+            return recipe["get_lr"](step, cfg)
+        progress = (step - cfg.warmup_steps) / (cfg.max_steps - cfg.warmup_steps)
+        return cfg.max_lr - progress * (cfg.max_lr - cfg.min_lr)
+
+    for wrong, hint in [(zero_start, "lr 0"), (linear_decay, "linear decay")]:
+        with pytest.raises(AssertionError, match=hint):
+            ns["check_get_lr"](wrong)

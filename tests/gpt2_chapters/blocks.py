@@ -104,12 +104,16 @@ def run_page(blocks: list[Block], starter_for: str | None = None,
              namespace: dict | None = None, solutions: bool = True) -> dict[str, BlockResult]:
     """Run every block with its solution, except block `starter_for`, which runs the reader's start
     (and is the last block run). solutions=False runs every block as a new reader finds it.
-    `namespace` (optional) receives the page's global names."""
+    `namespace` (optional) receives the default session's global names; every other session gets
+    its own."""
     namespace = {"__name__": "__main__"} if namespace is None else namespace
+    sessions: dict[str, dict] = {}   # blocks with the same session="..." share one interpreter
     results = {}
     for block in blocks:
+        session = block.options.get("session", "page")
+        names = namespace if session == "page" else sessions.setdefault(session, {"__name__": "__main__"})
         use_solution = solutions and block.name != starter_for
-        results[block.name] = run_block(block, namespace, use_solution=use_solution)
+        results[block.name] = run_block(block, names, use_solution=use_solution)
         if block.name == starter_for:
             break
     return results

@@ -63,3 +63,18 @@ def test_command_line_reports_broken_links_with_exit_status(tmp_path, capsys):
     assert "#missing" in capsys.readouterr().out
     write(tmp_path, "index.html", '<a id="here" href="#here">x</a>')
     assert links.main([str(tmp_path)]) == 0
+
+
+def test_scan_reads_ids_and_hrefs_but_not_inside_scripts_or_comments():
+    page = ("<script>const t = \"<a href='#in-script'>\";</script><!-- <a href=\"#in-comment\"> -->"
+            "<a href=\"a/?x=1&amp;y=2#f\" id=top>t</a><h2 id='second'>S</h2><a name=\"old\"></a>")
+    ids, hrefs = links.scan_html(page)
+    assert ids == {"top", "second", "old"}
+    assert hrefs == ["a/?x=1&y=2#f"]
+
+
+def test_external_list_mode_prints_each_url_with_its_pages_without_fetching(tmp_path, capsys):
+    write(tmp_path, "index.html", '<a href="https://example.org/a">x</a><a href="http://example.com/b#c">y</a>')
+    assert links.main(["--external", "--list", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["http://example.com/b\t1 page(s): index.html", "https://example.org/a\t1 page(s): index.html"]

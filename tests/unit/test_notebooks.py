@@ -136,6 +136,7 @@ def test_malformed_source_fails_with_file_line_and_fix(name, line, message):
     ("02_main_guard.py", "script.py has an `if __name__ == ...` block"),
     ("03_no_install_cell.py", "the first code cell must install its dependencies"),
     ("04_no_title.py", "start the notebook with a Markdown cell whose first line is the title"),
+    ("05_two_parameter_cells.py", "a second `parameters` cell (the first is at line 15); keep one"),
 ])
 def test_inline_and_convention_errors_name_the_place(name, message):
     with pytest.raises(NotebookSourceError, match=r"^tests/fixtures/notebooks/inline/\w+\.py:\d+: ") as error:

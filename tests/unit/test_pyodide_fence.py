@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -11,9 +12,9 @@ from build_tools.page_blocks import PageBlockError, page_blocks
 
 
 def spec_of(rendered: str) -> dict:
-    match = re.search(r'<script type="application/json" class="pyodide-spec">(.*?)</script>', rendered, re.S)
+    match = re.search(r'<div class="pyodide-block[^"]*"[^>]* data-spec="([^"]*)"', rendered)
     assert match, rendered
-    return json.loads(match.group(1))
+    return json.loads(html.unescape(match.group(1)))
 
 
 def test_plain_block_renders_highlighted_code_output_region_and_spec(md):
@@ -46,16 +47,15 @@ def test_sections_split_into_hidden_setup_checks_and_collapsible_solution(md):
     assert "pyodide-exercise" in out
     details = re.search(r'<details class="[^"]*pyodide-solution[^"]*"><summary>Solution</summary>(.*?)</details>', out, re.S)
     assert details and "SECRET" in details.group(1)
-    visible = out.split('<script')[0]
+    visible = re.sub(r'data-spec="[^"]*"', "", out)
     assert "41" not in visible  # setup is hidden from the highlighted code
 
 
-def test_script_closing_tags_in_code_cannot_break_out_of_the_spec(md):
-    out = md('```pyodide\nprint("</script><img src=x onerror=alert(1)>")\n```\n')
-    assert "<img" not in out
-    assert out.count("</script>") == 1
-    assert spec_of(out)["code"] == 'print("</script><img src=x onerror=alert(1)>")\n'
-    assert "&lt;img src=x onerror=alert(1)&gt;" in out.split("<script")[0]  # shown as text
+def test_markup_in_code_is_escaped_everywhere_and_no_script_element_is_emitted(md):
+    out = md('```pyodide\nprint("</script>\\"<img src=x onerror=alert(1)>")\n```\n')
+    assert "<img" not in out and "<script" not in out and "</script>" not in out
+    assert spec_of(out)["code"] == 'print("</script>\\"<img src=x onerror=alert(1)>")\n'
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out  # the highlighted code shows it as text
 
 
 @pytest.mark.parametrize("header, message", [

@@ -1,8 +1,9 @@
 // Runnable ```pyodide blocks: editor (CodeMirror 5), Run/Stop/Reset/Restore/Copy, output, checks.
-// Python runs in one module Web Worker per session (worker.js); blocks of a session share it like
+// Python runs in one module Web Worker per session (session.js, worker.js); blocks of a session share it like
 // notebook cells. Configuration: <script id="pyodide-config" type="application/json"> (mkdocs.yml
 // extra.pyodide, written by build_tools/hooks/pyodide.py), URLs relative to the site root.
 import { drawFigure } from "./figures.js";
+import { Session } from "./session.js";
 
 const HERE = new URL("./", import.meta.url); // .../assets/pyodide/
 const SITE = new URL("../../", HERE);
@@ -47,83 +48,6 @@ function loadEditor() {
   return editorReady;
 }
 
-// ---- one interpreter (worker) per session ---------------------------------------------------
-let runCounter = 0;
-class Session {
-  constructor(name, cfg) {
-    this.name = name;
-    this.cfg = cfg;
-    this.blocks = [];
-    this.worker = null;
-    this.ready = null; // Promise<loadMs>
-    this.ran = new Set(); // block ids run in the current interpreter
-    this.busy = false;
-    this.handlers = new Map();
-  }
-
-  start() {
-    if (this.ready) return this.ready;
-    const worker = new Worker(new URL("worker.js", HERE), { type: "module" });
-    this.worker = worker;
-    this.ran.clear();
-    const inputBuffer = self.crossOriginIsolated ? new SharedArrayBuffer(8 + 65536) : undefined;
-    this.inputBuffer = inputBuffer;
-    this.ready = new Promise((resolve, reject) => {
-      worker.onerror = (e) => reject(new Error(`the Python worker failed to start (${e.message || "script error"})`));
-      worker.onmessage = ({ data }) => {
-        if (data.type === "ready") { window.__pyodideBlocks.loadMs.push(data.loadMs); resolve(data.loadMs); }
-        else if (data.type === "load-error") reject(new Error(data.message));
-        else this.handlers.get(data.runId)?.(data);
-      };
-    });
-    this.ready.catch(() => this.discard());
-    worker.postMessage({
-      type: "init", coreURL: this.cfg.core_url, packagesURL: this.cfg.packages_url,
-      runtimeURL: new URL("runtime/", HERE).href, dataURL: new URL("assets/data/", SITE).href, inputBuffer,
-      loadTimeout: this.cfg.load_timeout,
-    });
-    return this.ready;
-  }
-
-  discard() {
-    this.worker?.terminate();
-    this.worker = null;
-    this.ready = null;
-    this.ran.clear();
-    for (const handler of this.handlers.values()) handler({ type: "killed" });
-    this.handlers.clear();
-  }
-
-  // Run one block's code; callbacks get output as it streams. Resolves with the result dict.
-  execute(block, code, check, onMessage) {
-    const runId = ++runCounter;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => onMessage({ type: "timeout" }), block.spec.timeout * 1000);
-      this.handlers.set(runId, (data) => {
-        if (data.type === "input") return this.answerInput(data.prompt);
-        if (data.type === "done" || data.type === "killed") {
-          clearTimeout(timer);
-          this.handlers.delete(runId);
-          if (data.type === "done" && data.result.ok) this.ran.add(block.id);
-          resolve(data.type === "done" ? data.result : null);
-        } else onMessage(data);
-      });
-      this.worker.postMessage({ type: "run", runId, id: block.id, code, setup: block.spec.setup,
-        check, packages: block.spec.packages });
-    });
-  }
-
-  answerInput(prompt) {
-    const answer = window.prompt(prompt || "input()") ?? "";
-    const bytes = new TextEncoder().encode(answer).slice(0, 65536);
-    new Uint8Array(this.inputBuffer, 8, bytes.length).set(bytes);
-    new Int32Array(this.inputBuffer, 4, 1)[0] = bytes.length;
-    const flag = new Int32Array(this.inputBuffer, 0, 1);
-    Atomics.store(flag, 0, 1);
-    Atomics.notify(flag, 0);
-  }
-}
-
 // ---- one controller per block ---------------------------------------------------------------
 function button(label, title, onClick) {
   const b = document.createElement("button");
@@ -135,10 +59,16 @@ function button(label, title, onClick) {
   return b;
 }
 
+function focusBefore(element) {
+  const focusable = [...document.querySelectorAll("a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex='-1'])")]
+    .filter((e) => e.offsetParent !== null || e === element);
+  focusable[focusable.indexOf(element) - 1]?.focus();
+}
+
 class Block {
   constructor(root, index, session) {
     this.root = root;
-    this.spec = JSON.parse(root.querySelector("script.pyodide-spec").textContent);
+    this.spec = JSON.parse(root.dataset.spec);
     this.id = this.spec.id || `block-${index + 1}`;
     this.index = index;
     this.session = session;
@@ -160,7 +90,7 @@ class Block {
     this.stopButton.disabled = true;
     const reset = button("Reset", "Restart Python for this page (forget all variables)", () => this.resetInterpreter());
     const restore = button("Restore original", "Bring back the code as written in the course", () => this.restore());
-    const copy = button("Copy", "Copy the code", () => navigator.clipboard?.writeText(this.code()).then(() => this.status("Copied.")));
+    const copy = button("Copy", "Copy the code", () => this.copy());
     this.statusLine = document.createElement("span");
     this.statusLine.className = "pyodide-status";
     this.statusLine.setAttribute("role", "status");
@@ -175,13 +105,14 @@ class Block {
     host.className = "pyodide-editor";
     this.source.replaceWith(host);
     this.editor = CodeMirror(host, {
-      value: saved ?? this.spec.code.replace(/\n$/, ""), mode: "python", indentUnit: 4, lineNumbers: true,
+      value: saved ?? this.spec.code.replace(/\n$/, ""), mode: "python", theme: "course", indentUnit: 4, lineNumbers: true,
       viewportMargin: Infinity, screenReaderLabel: `Python code, block ${this.id}`,
       extraKeys: {
         "Ctrl-Enter": () => this.run(), "Cmd-Enter": () => this.run(),
         Esc: () => { escaped = true; },
-        Tab: (cm) => (escaped ? CodeMirror.Pass : cm.somethingSelected() ? cm.indentSelection("add") : cm.replaceSelection("    ", "end")),
-        "Shift-Tab": (cm) => (escaped ? CodeMirror.Pass : cm.indentSelection("subtract")),
+        // Tab indents; Esc then Tab leaves the editor (keyboard users are never trapped in it).
+        Tab: (cm) => (escaped ? this.runButton.focus() : cm.somethingSelected() ? cm.indentSelection("add") : cm.replaceSelection("    ", "end")),
+        "Shift-Tab": (cm) => (escaped ? focusBefore(cm.getInputField()) : cm.indentSelection("subtract")),
       },
     });
     this.editor.on("keydown", (cm, e) => { if (e.key !== "Escape" && e.key !== "Tab" && e.key !== "Shift") escaped = false; });
@@ -189,6 +120,21 @@ class Block {
     let pending = null;
     this.editor.on("change", () => { clearTimeout(pending); pending = setTimeout(() => this.save(), 250); });
     if (saved !== null) this.status("Your edited code was restored from this browser.");
+  }
+
+  async copy() {
+    try {
+      await navigator.clipboard.writeText(this.code());
+    } catch { // no clipboard API (plain http on a venue network): copy through a selection
+      const area = document.createElement("textarea");
+      area.value = this.code();
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+      this.editor?.focus();
+    }
+    this.status("Copied.");
   }
 
   code() { return this.editor ? this.editor.getValue() + "\n" : this.spec.code; }
@@ -349,8 +295,6 @@ class Block {
 }
 
 // ---- page wiring ----------------------------------------------------------------------------
-window.__pyodideBlocks ||= { loadMs: [], runs: [], sessions: [] };
-
 function prefetchWhenIdle(blocks) {
   const idle = window.requestIdleCallback || ((f) => setTimeout(f, 1500));
   const observer = new IntersectionObserver((entries) => {
@@ -378,7 +322,7 @@ async function initPage() {
   const cfg = config();
   const sessions = new Map();
   const blocks = roots.map((root, index) => {
-    const spec = JSON.parse(root.querySelector("script.pyodide-spec").textContent);
+    const spec = JSON.parse(root.dataset.spec);
     const name = spec.session || "page";
     if (!sessions.has(name)) sessions.set(name, new Session(name, cfg));
     const block = new Block(root, index, sessions.get(name));

@@ -1,0 +1,46 @@
+"""A strict build of a tiny site fails on a broken block, naming the page and the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import ROOT, build_site
+
+CONFIG = """site_name: t
+hooks: [{hook}]
+markdown_extensions:
+  - pymdownx.superfences:
+      custom_fences:
+        - name: pyodide
+          class: pyodide
+          validator: !!python/name:build_tools.pyodide_fence.validator
+          format: !!python/name:build_tools.pyodide_fence.formatter
+"""
+
+
+def site(tmp_path, page: str):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(page)
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(CONFIG.format(hook=ROOT / "build_tools" / "hooks" / "pyodide.py"))
+    return config
+
+
+@pytest.mark.parametrize("page, message", [
+    ("---\ntitle: x\n---\n# T\n\n```pyodide timeout=\"fast\"\nx = 1\n```\n", "index.md:6: option timeout=\"fast\""),
+    ("# T\n\n```pyodide\nx = 1\n# %% checks\n```\n", "index.md:5: unknown section marker '# %% checks'"),
+    ("# T\n\n```pyodide\nprint(undefined_name)\n```\n", 'index.md:3: block "block-1" raised at pre-render'),
+])
+def test_broken_block_fails_the_strict_build_with_file_and_line(tmp_path, page, message):
+    with pytest.raises(AssertionError) as failure:
+        build_site(tmp_path / "out", config=site(tmp_path, page))
+    assert message in str(failure.value)
+
+
+def test_valid_blocks_build_and_carry_their_prerendered_output(tmp_path):
+    build_site(tmp_path / "out", config=site(tmp_path, "# T\n\n```pyodide\nprint(6 * 7)\n```\n"))
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert '<pre class="pyodide-text pyodide-stdout">42\n</pre>' in html
+    assert 'id="pyodide-config"' in html
+    assert (tmp_path / "out" / "assets" / "pyodide" / "worker.js").exists()
+    assert (tmp_path / "out" / "assets" / "pyodide" / "runtime" / "course.py").exists()

@@ -1,0 +1,41 @@
+"""The built site works from any static host under a sub-path: pages and every asset they load."""
+
+import functools
+import http.server
+import re
+import threading
+
+import pytest
+
+from tests.browser.conftest import QuietHandler
+
+PAGES = ["", "gpt2/", "events/", "news/", "organizers/publish/", "workshops/"]
+
+
+@pytest.fixture(scope="module")
+def subpath_url(built_site, tmp_path_factory):
+    """The site served at http://127.0.0.1:PORT/sub/path/ (a symlink into a bigger tree)."""
+    root = tmp_path_factory.mktemp("host")
+    (root / "sub").mkdir()
+    (root / "sub/path").symlink_to(built_site, target_is_directory=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sub/path/"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_and_all_its_requests_load_under_a_sub_path(page, subpath_url, path):
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
+    page.goto(subpath_url + path)
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+    assert page.url.startswith(subpath_url)
+    assert page.errors == []
+    # Every same-host link on the page stays under the sub-path.
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    host = re.match(r"http://[^/]+", subpath_url).group(0)
+    outside = [h for h in hrefs if h.startswith(host) and not h.startswith(subpath_url)]
+    assert outside == []

@@ -1,0 +1,141 @@
+"""The analysis functions of attn_only.py on hand-built inputs with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tests.circuits.circuits_src import attn_only as ao
+
+HALF = 5
+T = 1 + 2 * HALF
+
+
+def perfect_prev_token_pattern(T=T):
+    p = torch.zeros(T, T)
+    p[0, 0] = 1
+    for i in range(1, T):
+        p[i, i - 1] = 1
+    return p
+
+
+def perfect_induction_pattern(half=HALF):
+    """Attend to self, except in the second copy: to i - half + 1 (the token after the first occurrence)."""
+    T = 1 + 2 * half
+    p = torch.eye(T)
+    for i in range(half + 1, T):
+        p[i] = 0
+        p[i, i - half + 1] = 1
+    return p
+
+
+def test_perfect_previous_token_head_scores_one_and_is_not_an_induction_head():
+    p = perfect_prev_token_pattern()
+    assert ao.prev_token_score(p).item() == pytest.approx(1.0)
+    assert ao.induction_score(p, HALF).item() == pytest.approx(0.0)
+
+
+def test_perfect_induction_head_scores_one_and_is_not_a_previous_token_head():
+    p = perfect_induction_pattern()
+    assert ao.induction_score(p, HALF).item() == pytest.approx(1.0)
+    assert ao.prev_token_score(p).item() < 0.2
+
+
+def test_induction_score_on_a_uniform_pattern_averages_over_the_queries_of_the_second_copy():
+    uniform = torch.tril(torch.ones(T, T)) / torch.arange(1, T + 1)[:, None]
+    expected = sum(1 / (i + 1) for i in range(HALF + 1, T)) / HALF
+    assert ao.induction_score(uniform, HALF).item() == pytest.approx(expected)
+
+
+def test_scores_work_per_head_on_stacked_patterns():
+    stacked = torch.stack([perfect_prev_token_pattern(), perfect_induction_pattern()])  # (2, T, T)
+    assert ao.prev_token_score(stacked).tolist() == pytest.approx([1.0, ao.prev_token_score(stacked[1]).item()])
+    assert ao.induction_score(stacked, HALF).tolist() == pytest.approx([0.0, 1.0])
+
+
+def test_composition_score_is_one_for_aligned_and_zero_for_orthogonal_subspaces():
+    a = torch.zeros(4, 4)
+    a[0, 0] = 1.0
+    b = torch.zeros(4, 4)
+    b[1, 1] = 1.0
+    assert ao.composition_score(a, a).item() == pytest.approx(1.0)
+    assert ao.composition_score(a, b).item() == pytest.approx(0.0)
+    assert ao.composition_score(3 * a, 0.5 * a).item() == pytest.approx(1.0)
+
+
+def test_copying_score_is_plus_one_for_identity_and_minus_one_for_its_negative():
+    eye = torch.eye(6)
+    assert ao.copying_score(eye) == pytest.approx(1.0)
+    assert ao.copying_score(-eye) == pytest.approx(-1.0)
+    rotation = torch.tensor([[0.0, -1.0], [1.0, 0.0]])  # eigenvalues +-i: sums to zero
+    assert ao.copying_score(rotation) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_repeated_random_tokens_repeat_their_first_half_after_bos():
+    toks = ao.repeated_random_tokens(3, 7, 64, torch.Generator().manual_seed(0))
+    assert toks.shape == (3, 15)
+    assert (toks[:, 0] == ao.BOS).all() and (toks[:, 1:8] == toks[:, 8:]).all()
+    assert (toks[:, 1:] >= 1).all() and (toks[:, 1:] < 64).all()
+
+
+def test_training_sequences_contain_a_repeated_segment_and_are_reproducible():
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    a, b = ao.repeated_segment_batch(32, 48, 64, g1), ao.repeated_segment_batch(32, 48, 64, g2)
+    assert torch.equal(a, b)
+    assert a.shape == (32, 48) and (a[:, 0] == ao.BOS).all() and (a[:, 1:] != ao.BOS).all()
+    with_repeat = 0
+    for seq in a.tolist():
+        grams = [tuple(seq[i:i + 4]) for i in range(1, 45)]
+        with_repeat += len(set(grams)) < len(grams)
+    assert with_repeat >= 24, "most sequences should repeat a 4-gram (a copied segment)"
+
+
+def test_run_with_cache_exposes_transformerlens_hook_names_with_their_shapes():
+    cfg = ao.AttnOnlyConfig(n_layers=2)
+    model = ao.AttnOnlyTransformer(cfg)
+    toks = ao.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
+    logits, cache = model.run_with_cache(toks)
+    B, T = toks.shape
+    assert logits.shape == (B, T, cfg.d_vocab)
+    expected = {"hook_embed": (B, T, cfg.d_model), "hook_pos_embed": (B, T, cfg.d_model),
+                "blocks.1.hook_resid_pre": (B, T, cfg.d_model), "blocks.1.hook_resid_post": (B, T, cfg.d_model),
+                "blocks.0.attn.hook_q": (B, T, cfg.n_heads, cfg.d_head),
+                "blocks.0.attn.hook_k": (B, T, cfg.n_heads, cfg.d_head),
+                "blocks.0.attn.hook_v": (B, T, cfg.n_heads, cfg.d_head),
+                "blocks.1.attn.hook_pattern": (B, cfg.n_heads, T, T),
+                "blocks.1.attn.hook_z": (B, T, cfg.n_heads, cfg.d_head),
+                "blocks.1.attn.hook_result": (B, T, cfg.n_heads, cfg.d_model)}
+    for name, shape in expected.items():
+        assert tuple(cache[name].shape) == shape, name
+    # The residual stream is a sum: resid_post = resid_pre + the heads' results.
+    total = cache["blocks.0.hook_resid_pre"] + cache["blocks.0.attn.hook_result"].sum(2)
+    assert torch.allclose(total, cache["blocks.0.hook_resid_post"], atol=1e-5)
+    assert torch.allclose(cache["blocks.1.attn.hook_pattern"].sum(-1), torch.ones(B, cfg.n_heads, T), atol=1e-5)
+
+
+def test_zero_ablation_hook_removes_exactly_one_heads_output():
+    cfg = ao.AttnOnlyConfig(n_layers=1)
+    model = ao.AttnOnlyTransformer(cfg)
+    toks = ao.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
+    _, cache = model.run_with_cache(toks)
+    ablated = model.run_with_hooks(toks, [("blocks.0.attn.hook_z", ao.ablate_head_hook(2))])
+    expected_resid = cache["blocks.0.hook_resid_post"] - cache["blocks.0.attn.hook_result"][:, :, 2]
+    assert torch.allclose(ablated, model.unembed(expected_resid), atol=1e-5)
+    # hooks are removed after the call
+    assert torch.allclose(model(toks), model.run_with_cache(toks)[0])
+
+
+def test_run_with_hooks_names_the_hook_points_when_given_an_unknown_name():
+    model = ao.AttnOnlyTransformer(ao.AttnOnlyConfig(n_layers=1))
+    with pytest.raises(KeyError, match="blocks.0.attn.hook_z"):
+        model.run_with_hooks(torch.zeros(1, 3, dtype=torch.long), [("blocks.0.attn.hook_zz", lambda x, h: x)])
+
+
+def test_phase_change_step_is_the_first_step_below_halfway():
+    history = [{"step": s, "repeated_loss": l} for s, l in [(0, 4.0), (100, 3.9), (200, 2.0), (300, 1.0)]]
+    assert ao.phase_change_step(history) == 200        # halfway between 4.0 and 1.0 is 2.5
+    assert ao.phase_change_step(history, threshold=0.5) is None
+    uniform_logits = torch.zeros(1, 3, 8)
+    assert ao.per_token_loss(uniform_logits, torch.tensor([[0, 1, 2]])).mean().item() == pytest.approx(math.log(8))

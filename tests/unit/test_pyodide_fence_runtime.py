@@ -1,0 +1,109 @@
+"""The block runtime under CPython: course_runner (output, errors, checks) and the `course` figures.
+
+The same files run in the browser worker and under Node-Pyodide (tests/blocks, tests/browser).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.support import ROOT
+
+sys.path.insert(0, str(ROOT / "build_tools" / "runtime"))
+import course  # noqa: E402
+import course_runner  # noqa: E402
+
+
+@pytest.fixture
+def session():
+    events = []
+    s = course_runner.Session(lambda kind, payload: events.append((kind, payload)))
+    s.events = events
+    return s
+
+
+def text(session, stream="stdout"):
+    return "".join(p for k, p in session.events if k == stream)
+
+
+def test_blocks_share_a_namespace_and_output_keeps_its_order_around_figures(session):
+    session.run("a", "x = 2\nprint('before')")
+    result = session.run("b", "from course import table\ntable([[x]])\nprint('after')")
+    assert result["ok"]
+    kinds = [k for i, (k, _) in enumerate(session.events) if i == 0 or session.events[i - 1][0] != k]
+    assert kinds == ["stdout", "figure", "stdout"]
+    (figure,) = [p for k, p in session.events if k == "figure"]
+    assert figure["rows"] == [["2"]]
+
+
+def test_huge_output_is_truncated_and_the_rest_counted(session):
+    session.run("flood", "for i in range(200_000):\n    print(i)")
+    shown = text(session)
+    assert len(shown) == course_runner.MAX_OUTPUT
+    (dropped,) = [p for k, p in session.events if k == "truncated"]
+    assert dropped == sum(len(f"{i}\n") for i in range(200_000)) - course_runner.MAX_OUTPUT
+    messages = sum(k == "stdout" for k, _ in session.events)
+    assert messages < course_runner.STREAM_FLUSHES + 30  # batched after the first few, not one per line
+
+
+def test_first_prints_are_sent_at_once_so_output_streams_before_slow_work(session):
+    session.run("slow", "print('step 1')\nprint('step 2')\nimport time\ntime.sleep(0.01)")
+    assert [p for k, p in session.events if k == "stdout"][:2] == ["step 1", "\n"]
+
+
+def test_traceback_starts_at_the_readers_code(session):
+    result = session.run("ratio", "def f(a):\n    return 1 / a\n\nf(0)")
+    assert not result["ok"] and "ZeroDivisionError" in result["error_types"]
+    assert result["error"].splitlines()[1] == '  File "<ratio>", line 4, in <module>'
+    assert "course_runner" not in result["error"]
+
+
+def test_checks_report_pass_and_fail_with_their_messages(session):
+    check = ('@check("doubles")\ndef _():\n    assert f(3) == 6, "multiply by two"\n'
+             '@check("zero")\ndef _():\n    assert f(0) == 0\n')
+    result = session.run("ex", "def f(n):\n    return n + 2", check=check)
+    assert result["checks"] == [{"name": "doubles", "ok": False, "message": "multiply by two"},
+                                {"name": "zero", "ok": False, "message": "the check's assertion failed"}]
+    assert "check" not in session.namespace  # `check` exists only while the check section runs
+
+
+def test_setup_runs_before_the_readers_code_each_run(session):
+    assert session.run("s", "print(SECRET)", setup="SECRET = 7")["ok"]
+    assert text(session) == "7\n"
+
+
+def test_input_without_a_prompt_raises_a_clear_eoferror(session):
+    result = session.run("ask", "input('name? ')")
+    assert "EOFError: input() cannot pause a block here" in result["error"]
+    answered = course_runner.Session(session.emit, read_line=lambda prompt: "Ada")
+    assert answered.run("ask", "name = input('name? ')\nprint('hi', name)")["ok"]
+
+
+def test_heatmap_validates_shapes_and_labels():
+    with pytest.raises(ValueError, match="row 1 has 1 values but row 0 has 2"):
+        course.heatmap([[1, 2], [3]])
+    with pytest.raises(ValueError, match="x_labels has 1 labels but the data has 2"):
+        course.heatmap([[1, 2]], x_labels=["a"])
+    with pytest.raises(TypeError, match=r"heatmap\[0\]\[1\] must be a number"):
+        course.heatmap([[1, "x"]])
+
+
+def test_figures_accept_numpy_and_turn_nan_into_gaps(monkeypatch):
+    np = pytest.importorskip("numpy")
+    seen = []
+    monkeypatch.setattr(course, "_sink", seen.append)
+    course.heatmap(np.eye(2))
+    course.lines({"loss": np.array([1.0, float("nan"), 0.5])})
+    assert seen[0]["matrix"] == [[1.0, 0.0], [0.0, 1.0]]
+    assert seen[1]["series"] == [{"name": "loss", "y": [1.0, None, 0.5]}]
+
+
+def test_fetch_data_reads_site_files_and_refuses_paths_outside_the_data_folder():
+    assert len(course.fetch_data("gpt2/tokenizer_cases.json")) > 0
+    for bad in ["../mkdocs.yml", "/etc/passwd", "gpt2/../../x", ""]:
+        with pytest.raises(ValueError, match="give a path below docs/assets/data"):
+            course.fetch_data(bad)
+    with pytest.raises(FileNotFoundError, match="no file docs/assets/data/nope.bin"):
+        course.fetch_data("nope.bin")
