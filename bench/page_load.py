@@ -14,10 +14,12 @@ Debian's Chromium, served on 127.0.0.1:
 from __future__ import annotations
 
 import argparse
+import gzip
 import statistics
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import yaml
 
@@ -56,16 +58,20 @@ def plain_config() -> Path:
     return path
 
 
-def page_bytes(browser, url: str) -> int:
+def page_bytes(browser, url: str, root: Path) -> tuple[int, int]:
+    """(bytes as served here, uncompressed; the same files gzip-compressed, as most static hosts send them)."""
     context = browser.new_context()
     page = context.new_page()
-    sizes = []
-    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
+    sizes, paths = [], []
+    page.on("requestfinished", lambda r: (sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]),
+                                          paths.append(urlparse(r.url).path)))
     page.goto(url)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)
     context.close()
-    return sum(sizes)
+    files = [root / p.lstrip("/") for p in paths]
+    files = [f / "index.html" if f.is_dir() else f for f in files]
+    return sum(sizes), sum(len(gzip.compress(f.read_bytes())) for f in files if f.is_file())
 
 
 def main() -> None:
@@ -86,9 +92,11 @@ def main() -> None:
         bare_server, bare_url = serve(bare)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            with_blocks, without = page_bytes(browser, url + "/"), page_bytes(browser, bare_url + "/")
+            (with_blocks, with_gz), (without, without_gz) = page_bytes(browser, url + "/", Path(ours)), page_bytes(browser, bare_url + "/", Path(bare))
             print(f"bytes before first Run: {with_blocks / 1024:8.1f} KiB  (same page without our assets: "
                   f"{without / 1024:.1f} KiB; ours add {(with_blocks - without) / 1024:.1f} KiB)")
+            print(f"  gzip-compressed:      {with_gz / 1024:8.1f} KiB  (without our assets: {without_gz / 1024:.1f} KiB; "
+                  f"ours add {(with_gz - without_gz) / 1024:.1f} KiB)")
             colds, ratios = [], []
             for _ in range(args.cold_runs):
                 context = browser.new_context()

@@ -71,7 +71,7 @@ def _check_self_contained(cells: list[Cell], folder: Path) -> None:
 
 
 def _imports(cell: Cell):
-    """(line, [module names]) for each import statement in the cell; magics are blanked first."""
+    """(line, [module names]) for each import statement in the cell (magic lines read as `pass`)."""
     text = "\n".join(_magic_as_pass(line.text) for line in cell.lines)
     try:
         tree = ast.parse(text)

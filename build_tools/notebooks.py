@@ -106,8 +106,9 @@ def build(path: Path, repo: Repository, root: Path = ROOT) -> Built:
         exercise_origins.append(cell.header.where)
     check_conventions(source, path.parent)
     shown = source.path.as_posix()
-    solution = _notebook(_header(shown, f"{rel}.ipynb", f"{rel}.exercises.ipynb", repo, "solution"), solution_cells)
-    exercise = _notebook(_header(shown, f"{rel}.exercises.ipynb", f"{rel}.ipynb", repo, "exercise"), exercise_cells)
+    title = source.cells[0].lines[0].text.removeprefix("# ").strip()  # check_conventions: a `# Title` first
+    solution = _notebook(_header(title, shown, f"{rel}.ipynb", f"{rel}.exercises.ipynb", repo, "solution"), solution_cells)
+    exercise = _notebook(_header(title, shown, f"{rel}.exercises.ipynb", f"{rel}.ipynb", repo, "exercise"), exercise_cells)
     return Built(track, stem, solution, exercise, stubs, exercise_parts, solution_lines, solution_origins, exercise_origins)
 
 
@@ -164,9 +165,10 @@ def _nb_cell(cell: Cell, text: str) -> nbformat.NotebookNode:
     )
 
 
-def _header(shown_source: str, this: str, other: str, repo: Repository, version: str) -> nbformat.NotebookNode:
+def _header(title: str, shown_source: str, this: str, other: str, repo: Repository, version: str) -> nbformat.NotebookNode:
     other_name = "exercise" if version == "solution" else "solution"
     text = (
+        f"**{title}**: {version} notebook.\n\n"
         f"*Generated from [`{shown_source}`]({source_url(repo, shown_source)}); edit that file, "
         f"then run `make notebooks`.*\n\n"
         f"This is the **{version}** version "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import os
 import sys
 import time
 import traceback
@@ -141,9 +142,11 @@ class Session:
 
 
 def format_error(error: BaseException, filenames: list[str]) -> str:
-    """The traceback from the first frame in a block onwards (the runner's own frames dropped)."""
+    """The traceback from the first frame in a block onwards, without the frames of this runtime
+    (the runner, and the inside of `course` functions: the reader's call line is what helps)."""
     trace = traceback.TracebackException.from_exception(error)
-    frames = [f for f in trace.stack if f.filename != __file__]
+    runtime = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in trace.stack if os.path.dirname(os.path.abspath(f.filename)) != runtime or f.filename in filenames]
     for i, frame in enumerate(frames):
         if frame.filename in filenames:
             frames = frames[i:]

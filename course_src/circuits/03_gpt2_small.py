@@ -119,18 +119,43 @@ except ImportError:
 # %% [markdown]
 # ## Ablate the induction heads
 #
-# Hugging Face's GPT-2 takes a `head_mask` of shape `(layer, head)`: 0 removes a head's attention
-# output (zero-ablation of its pattern). We remove the five heads with the highest induction score
-# and measure the loss on the second copy again.
+# Each GPT-2 attention layer concatenates its heads' outputs `z` (shape `(batch, pos, n_heads *
+# d_head)`) and multiplies by `c_proj` (that is $W_O$). A forward *pre*-hook on `c_proj` can zero
+# one head's slice before the multiplication: zero-ablation, the same as `hook_z` in our model.
+# (We do not use the `head_mask` argument: `transformers` 5.23 accepts it and ignores it.) We remove
+# the five heads with the highest induction score and measure the loss on the second copy again.
 
 # %%
-head_mask = torch.ones(n_layers, n_heads, device=device)
+def zero_heads_hook(heads, d_head):
+    """Pre-hook for attn.c_proj that zeroes the given heads' slices of its input (batch, pos, n_heads * d_head)."""
+    def hook(module, inputs):
+        (z,) = inputs
+        z = z.clone()
+        for head in heads:
+            z[..., head * d_head:(head + 1) * d_head] = 0.0
+        return (z,)
+    return hook
+
+
+def loss_on_second_copy(logits):
+    logp = logits[:, :-1].log_softmax(-1)
+    return -logp.gather(-1, tokens[:, 1:, None])[..., 0].mean(0)[HALF + 1:].mean().item()
+
+
+d_head = model.config.n_embd // n_heads
+ablate = {}
 for i in top.indices.tolist():
-    head_mask[i // n_heads, i % n_heads] = 0
+    ablate.setdefault(i // n_heads, []).append(i % n_heads)
+handles = [model.transformer.h[layer].attn.c_proj.register_forward_pre_hook(zero_heads_hook(heads, d_head))
+           for layer, heads in ablate.items()]
+try:
+    with torch.no_grad():
+        ablated_second = loss_on_second_copy(model(tokens).logits)
+finally:
+    for handle in handles:
+        handle.remove()
 with torch.no_grad():
-    ablated = model(tokens, head_mask=head_mask).logits
-logp = ablated[:, :-1].log_softmax(-1)
-ablated_second = -logp.gather(-1, tokens[:, 1:, None])[..., 0].mean(0)[HALF + 1:].mean().item()
+    assert abs(loss_on_second_copy(model(tokens).logits) - second) < 1e-4, "hooks should be removed again"
 print(f"second-copy loss: {second:.2f} clean, {ablated_second:.2f} with the top-5 induction heads removed")
 
 # %%

@@ -27,7 +27,8 @@ def all_pages(docs: Path = DOCS) -> list[str]:
 def block_dict(block: PageBlock) -> dict:
     b = block.block
     return {"id": block.id, "session": block.session, "line": block.line, "code": b.code,
-            "setup": b.setup, "check": b.check, "solution": b.solution, "raises": b.options.raises}
+            "setup": b.setup, "check": b.check, "solution": b.solution, "raises": b.options.raises,
+            "timeout": b.options.timeout}
 
 
 def plan(pages: list[str], docs: Path = DOCS) -> tuple[dict, dict, dict]:
@@ -46,6 +47,11 @@ def plan(pages: list[str], docs: Path = DOCS) -> tuple[dict, dict, dict]:
     return pyodide, cpython, errors
 
 
+def page_budget(blocks: list[dict]) -> float:
+    """Seconds a page may take in CI: each block's timeout, twice for exercises (stub + solution)."""
+    return sum(b["timeout"] * (2 if b["check"] else 1) for b in blocks) + 10
+
+
 def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
     """{page: [block dicts]} -> {"load_ms", "pages": {page: {"ms", "results"}}} from Node-Pyodide."""
     if not jobs:
@@ -54,7 +60,8 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
         job, result = Path(tmp, "job.json"), Path(tmp, "result.json")
         job.write_text(json.dumps({"runtime_dir": str(RUNTIME), "data_dir": str(DATA),
                                    "verify_py": str(HERE / "verify_page.py"),
-                                   "pages": [{"path": p, "blocks": b} for p, b in jobs.items()]}))
+                                   "pages": [{"path": p, "blocks": b, "budget_s": page_budget(b)}
+                                             for p, b in jobs.items()]}))
         proc = subprocess.run(["node", str(HERE / "run_pyodide.mjs"), str(job), str(result)],
                               cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0 or not result.exists():

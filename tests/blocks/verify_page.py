@@ -37,6 +37,10 @@ def _raised(result: dict, name: str) -> bool:
     return not result["ok"] and name.rsplit(".", 1)[-1] in result["error_types"]
 
 
+def _interrupted(result: dict) -> bool:
+    return "KeyboardInterrupt" in result["error_types"]
+
+
 def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
     out = {"id": block["id"], "line": block["line"], "ok": True, "problem": "", "checks": []}
     if not block.get("check"):
@@ -45,6 +49,8 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
             if not _raised(result, block["raises"]):
                 out.update(ok=False, problem=f"expected it to raise {block['raises']}, but it "
                            + (f"raised:\n{result['error']}" if result["error"] else "ran without error"))
+        elif _interrupted(result):
+            out.update(ok=False, problem="stopped: the page ran past its time budget (sum of its blocks' timeouts)")
         elif not result["ok"]:
             out.update(ok=False, problem=f"raised an unexpected error:\n{result['error']}")
         out["output_tail"] = recorder.tail()

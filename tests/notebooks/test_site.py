@@ -117,3 +117,18 @@ def test_generated_notebooks_are_valid_json_with_the_python3_kernel(tmp_path):
         nb = json.loads(path.read_text())
         assert nb["metadata"]["kernelspec"]["name"] == "python3", path.name
         assert PurePosixPath(path.name).suffix == ".ipynb"
+
+
+def test_every_course_notebook_page_of_the_real_site_has_working_buttons(built_site):
+    from build_tools.notebooks import discover
+
+    for source in discover(ROOT / "course_src"):
+        track, stem = source.parent.name, source.stem
+        page = built_site / f"notebooks/{track}/{stem}/index.html"
+        buttons = links(page.read_text())
+        for label, name in [("Download exercises", f"{stem}.exercises.ipynb"), ("Download solutions", f"{stem}.ipynb")]:
+            target = page.parent / buttons[label]
+            assert target.is_file(), f"{track}/{stem}: {label} -> {buttons[label]} is not in the built site"
+            assert target.read_bytes() == (ROOT / f"docs/notebooks/{track}/{name}").read_bytes()
+        branch = load_mkdocs_yml()["extra"]["repository"]["branch"]
+        assert buttons["Open exercises in Colab"].endswith(f"/blob/{branch}/docs/notebooks/{track}/{stem}.exercises.ipynb")

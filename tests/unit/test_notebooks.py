@@ -84,6 +84,7 @@ def test_both_notebooks_start_with_a_generated_cell_naming_the_source_and_colab_
                             (built.exercise, "01_basics.exercises.ipynb", "01_basics.ipynb")]:
         header = nb.cells[0]
         assert header.cell_type == "markdown" and header.metadata["tags"] == [HEADER_TAG]
+        assert header.source.startswith("**Demo: the basics**: ")
         assert "Generated from [`tests/fixtures/notebooks/course_src/demo/01_basics.py`]" in header.source
         assert "edit that file" in header.source
         for name in (this, other):

@@ -60,6 +60,13 @@ def test_traceback_starts_at_the_readers_code(session):
     assert "course_runner" not in result["error"]
 
 
+def test_errors_raised_inside_course_functions_point_at_the_readers_call(session):
+    result = session.run("plot", "from course import heatmap\nheatmap([[1, 2], [3]])")
+    assert result["error"].splitlines()[-3:] == [
+        '  File "<plot>", line 2, in <module>', "    heatmap([[1, 2], [3]])",
+        "ValueError: heatmap row 1 has 1 values but row 0 has 2: rows must be equal length"]
+
+
 def test_checks_report_pass_and_fail_with_their_messages(session):
     check = ('@check("doubles")\ndef _():\n    assert f(3) == 6, "multiply by two"\n'
              '@check("zero")\ndef _():\n    assert f(0) == 0\n')

@@ -207,6 +207,7 @@ class Block {
       pre.textContent = result.error;
       this.output.append(pre);
       this.textNode = null;
+      this.hintUnsolvedExercise(result);
     }
     if (result.checks.length) {
       const list = document.createElement("ul");
@@ -225,6 +226,15 @@ class Block {
     }
   }
 
+  // A stub of an earlier exercise raised: point the reader at it rather than at this block.
+  hintUnsolvedExercise(result) {
+    if (!result.error_types.includes("NotImplementedError")) return;
+    const exercise = this.session.blocks.find((b) => b !== this && b.spec.check && result.error.includes(`File "<${b.id}>"`));
+    if (exercise) {
+      this.notice(`This block uses your code from the exercise "${exercise.id}" above, which is not finished yet: solve it (or copy its Solution) and run it, then run this block again.`, "warning");
+    }
+  }
+
   setRunning(running) {
     this.runButton.disabled = running;
     this.stopButton.disabled = !running;
@@ -233,7 +243,10 @@ class Block {
 
   async run() {
     const s = this.session;
-    if (s.busy) return;
+    if (s.busy) {
+      this.status("Another block on this page is running: wait for it, or press its Stop.");
+      return;
+    }
     s.busy = true;
     this.clearOutput();
     this.setRunning(true);
