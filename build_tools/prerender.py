@@ -134,6 +134,7 @@ def prerender_page(blocks: list[PageBlock], src_path: str, data_dir: Path) -> li
     digests = [b.block.digest() for b in blocks if b.id in rendered_ids]
     cached = CACHE / f"{cache_key(jobs, data_dir)}.json"
     if cached.exists():
+        cached.touch()  # recently used: kept by _prune
         return [tuple(x) for x in json.loads(cached.read_text())]
     outcomes = execute(jobs, data_dir, src_path)
     rendered = []
@@ -142,4 +143,12 @@ def prerender_page(blocks: list[PageBlock], src_path: str, data_dir: Path) -> li
         rendered.append((digest, render_events(outcome["events"], outcome["result"], bool(job["raises"]))))
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(rendered))
+    _prune(CACHE)
     return rendered
+
+
+def _prune(cache: Path, keep: int = 500) -> None:
+    """Drop the oldest entries (edited pages leave their old results behind)."""
+    entries = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-keep]:
+        old.unlink(missing_ok=True)
