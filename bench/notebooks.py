@@ -35,7 +35,7 @@ def main() -> int:
     repo = repository_from_mkdocs_yml(ROOT / "mkdocs.yml")
     sources = [s for s in discover(ROOT / "course_src") if not args.only or f"{s.parent.name}/{s.stem}" == args.only]
     print(f"{'notebook':32} {'solution':>9} {'exercise':>9} {'total':>8}  result", flush=True)
-    grand, failures = time.monotonic(), 0
+    grand, failures, total_cpu = time.monotonic(), 0, 0.0
     for source in sources:
         name = f"{source.parent.name}/{source.stem}"
         built = build(source, repo)
@@ -45,12 +45,15 @@ def main() -> int:
         problems = solution.problems + (exercise.problems if exercise else [])
         failures += bool(problems)
         ex = f"{exercise.seconds:8.1f}s" if exercise else f"{'-':>9}"
-        stubs = f"{len(exercise.stubs_raised)}/{len(built.stubs)} stubs, {exercise.replays} replays" if exercise else ""
+        cpu = solution.cpu_seconds + (exercise.cpu_seconds if exercise else 0)
+        total_cpu += cpu
+        stubs = f"cpu {cpu:5.1f}s  " + (f"{len(exercise.stubs_raised)}/{len(built.stubs)} stubs, {exercise.replays} replays" if exercise else "")
         print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  {'ok' if not problems else 'FAIL'}  {stubs}", flush=True)
         for problem in problems:
             print("    " + problem.replace("\n", "\n    "))
     total = time.monotonic() - grand
-    print(f"{'all notebooks':32} {'':>9} {'':>9} {total:7.1f}s  (goal <= 300 s on 2 cores; {len(sources)} notebooks)")
+    print(f"{'all notebooks':32} {'':>9} {'':>9} {total:7.1f}s  cpu {total_cpu:5.1f}s  (goal <= 300 s on 2 cores; {len(sources)} notebooks)")
+    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine inflates wall times)")
     return 1 if failures else 0
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.support import ROOT, build_site  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "blocks_site"

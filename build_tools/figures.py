@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-PALETTE = ["#3f51b5", "#e91e63", "#009688", "#ff9800", "#795548", "#9c27b0"]
+# Okabe-Ito-based series colours for a light page; blocks.css swaps in lighter ones for the dark scheme.
+PALETTE = ["#0072b2", "#d55e00", "#007f5f", "#b5477f", "#7a5c00", "#6a3d9a"]
 STOPS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
 
 
@@ -54,6 +55,47 @@ def heatmap(d: dict) -> str:
     return _figure(d["title"], "".join(out) + "</svg>")
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(e: int) -> str:
+    """10**e as a label: 10⁴, 10⁻³."""
+    return "10" + str(e).translate(SUPERSCRIPT)
+
+
+def format_number(v: float) -> str:
+    """Axis label: 0.0123, 42.5, 16,250 (4 significant digits, thousands separators); 10⁴-style
+    outside 0.001..1e15. Never "1.625e+04". Same output as formatNumber in figures.js."""
+    import math
+
+    if v == 0:
+        return "0"
+    e = math.floor(math.log10(abs(v)))
+    if abs(v) >= 10 ** (e + 1):  # log10 rounding just below a power of ten
+        e += 1
+    if e < -3 or e >= 15:
+        m = float(f"{v / 10 ** e:.3g}")
+        if abs(m) == 1:
+            return ("-" if m < 0 else "") + power_of_ten(e)
+        return f"{m:g}×{power_of_ten(e)}"
+    digits = max(0, 3 - e)
+    text = f"{v:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if digits else text
+
+
+def _y_ticks(ylo: float, yhi: float, log_y: bool) -> list[tuple[float, str]]:
+    """(value in plot units, label): log axes get every power of ten, thinned to at most 6."""
+    if not log_y:
+        return [(ylo, format_number(ylo)), (yhi, format_number(yhi))]
+    step = -(-(yhi - ylo) // 6)
+    return [(e, power_of_ten(int(e))) for e in range(int(ylo), int(yhi) + 1, int(step))]
+
+
+def _series_class(k: int) -> str:
+    """Series colours come from CSS (light and dark palettes in blocks.css); stroke= is the light one."""
+    return f"pyodide-series pyodide-series-{k % len(PALETTE)}"
+
+
 def lines(d: dict) -> str:
     import math
 
@@ -63,33 +105,43 @@ def lines(d: dict) -> str:
     longest = max(len(s["y"]) for s in d["series"])
     xs = d["x"] or list(range(longest))
     ylo, yhi = min(map(f, ys)), max(map(f, ys))
+    if d["log_y"]:  # whole decades
+        ylo, yhi = math.floor(ylo), math.ceil(yhi)
     if ylo == yhi:
         ylo, yhi = ylo - 1, yhi + 1
     xlo, xhi = min(xs), max(xs)
     if xlo == xhi:
         xlo, xhi = xlo - 1, xhi + 1
     px = lambda x: L + (x - xlo) / (xhi - xlo) * (W - L - R)  # noqa: E731
-    py = lambda y: T + (1 - (f(y) - ylo) / (yhi - ylo)) * (H - T - B)  # noqa: E731
-    fmt = lambda v: _p(10 ** v if d["log_y"] else v)  # noqa: E731
+    py_units = lambda u: T + (1 - (u - ylo) / (yhi - ylo)) * (H - T - B)  # noqa: E731
+    py = lambda y: py_units(f(y))  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
            f'class="pyodide-lines"><title>{escape(d["title"] or "line plot")}</title>',
-           f'<path d="M{L},{T}V{H - B}H{W - R}" class="pyodide-axis" fill="none"/>',
-           f'<text x="{L - 4}" y="{T + 4}" text-anchor="end" class="pyodide-label">{fmt(yhi)}</text>',
-           f'<text x="{L - 4}" y="{H - B}" text-anchor="end" class="pyodide-label">{fmt(ylo)}</text>',
-           f'<text x="{L}" y="{H - B + 14}" text-anchor="middle" class="pyodide-label">{_p(xlo)}</text>',
-           f'<text x="{W - R}" y="{H - B + 14}" text-anchor="end" class="pyodide-label">{_p(xhi)}</text>']
+           f'<path d="M{L},{T}V{H - B}H{W - R}" class="pyodide-axis" fill="none"/>']
+    for u, label in _y_ticks(ylo, yhi, d["log_y"]):
+        y = f"{py_units(u):.1f}"
+        out.append(f'<path d="M{L - 3},{y}H{L}" class="pyodide-axis"/>')
+        out.append(f'<text x="{L - 5}" y="{y}" text-anchor="end" dominant-baseline="middle" '
+                   f'class="pyodide-label pyodide-y-tick">{label}</text>')
+    out += [f'<text x="{L}" y="{H - B + 14}" text-anchor="middle" class="pyodide-label">{format_number(xlo)}</text>',
+            f'<text x="{W - R}" y="{H - B + 14}" text-anchor="end" class="pyodide-label">{format_number(xhi)}</text>']
     if d["x_label"]:
         out.append(f'<text x="{(L + W - R) / 2}" y="{H - 6}" text-anchor="middle" class="pyodide-label">{escape(d["x_label"])}</text>')
     if d["y_label"]:
         out.append(f'<text transform="translate(12,{(T + H - B) / 2}) rotate(-90)" text-anchor="middle" '
                    f'class="pyodide-label">{escape(d["y_label"])}</text>')
+    row = 0
     for k, s in enumerate(d["series"]):
         points = " ".join(f"{px(xs[i]):.1f},{py(y):.1f}" for i, y in enumerate(s["y"]) if y is not None)
-        colour_k = PALETTE[k % len(PALETTE)]
-        out.append(f'<polyline points="{points}" fill="none" stroke="{colour_k}" stroke-width="2"/>')
-        if s["name"]:
-            out.append(f'<text x="{W - R - 4}" y="{T + 12 + 14 * k}" text-anchor="end" fill="{colour_k}" '
-                       f'class="pyodide-legend">{escape(s["name"])}</text>')
+        stroke = PALETTE[k % len(PALETTE)]
+        out.append(f'<polyline points="{points}" fill="none" stroke="{stroke}" stroke-width="2" class="{_series_class(k)}"/>')
+        if s["name"]:  # legend entry, top right: "name ——", the key in the series' colour
+            y = T + 10 + 14 * row
+            row += 1
+            out.append(f'<g class="pyodide-legend-entry"><text x="{W - R - 26}" y="{y}" text-anchor="end" '
+                       f'dominant-baseline="middle" class="pyodide-legend">{escape(s["name"])}</text>'
+                       f'<line x1="{W - R - 22}" x2="{W - R - 4}" y1="{y}" y2="{y}" stroke="{stroke}" stroke-width="3" '
+                       f'class="{_series_class(k)} pyodide-legend-key"/></g>')
     return _figure(d["title"], "".join(out) + "</svg>")
 
 

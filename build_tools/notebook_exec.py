@@ -62,6 +62,7 @@ class Report:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     stubs_raised: dict[int, int] = field(default_factory=dict)  # stub number -> cell that raised it first
+    cpu_seconds: float = 0.0  # the kernel process's user+sys time: steadier than wall time on a busy machine
     replays: int = 0
 
     @property
@@ -112,6 +113,12 @@ class Kernel:
         finally:
             self.workdir.cleanup()
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + sys, all threads) the kernel process has used so far."""
+        cell = nbformat.v4.new_code_cell("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); print(_u.ru_utime + _u.ru_stime)")
+        self.client.execute_cell(cell, 0)
+        return float("".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream") or 0)
+
     def run(self, source: str, index: int) -> dict | None:
         """Execute source as cell `index`; the error output, or None. Raises TimeoutError past the deadline."""
         remaining = self.deadline - time.monotonic()
@@ -153,6 +160,7 @@ def run_solution(built: Built, nb: nbformat.NotebookNode, name: str, timeout_s: 
                     lines = built.solution_lines[index]
                     report.problems.append(describe(error, index, lines, built.solution_origins[index]))
                     break
+            report.cpu_seconds = kernel.cpu_seconds()
     except (TimeoutError, RuntimeError) as error:
         report.problems.append(str(error))
     report.seconds = time.monotonic() - start
@@ -194,6 +202,7 @@ def run_exercise(built: Built, nb: nbformat.NotebookNode, name: str, timeout_s: 
                 solved.add(number)
                 report.replays += 1
                 index = home[number]  # replay from the stub's cell, now with its solution
+            report.cpu_seconds = kernel.cpu_seconds()
     except (TimeoutError, RuntimeError) as error:
         report.problems.append(str(error))
     report.seconds = time.monotonic() - start

@@ -7,6 +7,7 @@ from pathlib import Path
 import markdown
 import pytest
 
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.support import build_site, load_mkdocs_yml
 
 
@@ -40,3 +41,36 @@ def built_site(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("site")
     build_site(dest)
     return dest
+
+
+# Browser fixtures. One Playwright instance serves the whole session: Playwright's sync API
+# refuses a second one while the first is running.
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """Base URL (no trailing slash) of the built site, served over HTTP on loopback."""
+    server, url = serve(built_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page; console errors and page errors are collected on page.errors."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()

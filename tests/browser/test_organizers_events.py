@@ -7,7 +7,7 @@ import subprocess
 import icalendar
 import pytest
 
-from tests.browser.conftest import serve
+from tests.browser_support import serve
 from tests.support import MKDOCS, ROOT
 
 EVENT = """---

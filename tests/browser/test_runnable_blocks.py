@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import serve
+from tests.browser_support import serve
 from tests.support import ROOT, build_site
 
 FIXTURE = ROOT / "tests" / "fixtures" / "blocks_site" / "mkdocs.yml"
@@ -300,3 +300,140 @@ def test_prefetch_starts_loading_pyodide_when_idle_with_a_block_in_view(browser,
     with page.expect_request(lambda r: r.url.endswith("pyodide.asm.wasm"), timeout=LOAD):
         page.goto(blocks_url + "/")
     context.close()
+
+
+def test_same_page_anchor_navigation_keeps_live_blocks_without_errors(page, blocks_url):
+    open_page(page, blocks_url + "/")
+    page.wait_for_load_state("networkidle")  # Material reads sitemap.xml before it intercepts links
+    run(page, "hello")
+    wait_done(page, "hello")
+    page.evaluate("window.__sameDocument = true")
+    # Material's first instant navigation re-fetches the page even for an anchor on it, swaps the
+    # content in and emits document$ again: the blocks must come through that once, intact.
+    with page.expect_response(lambda r: r.url == blocks_url + "/"):
+        page.get_by_role("link", name="Jump to the exercise").click()
+    page.wait_for_url("**/#an-exercise")
+    page.wait_for_timeout(500)
+    page.evaluate("document$.next(document)")  # a repeated emission for the same DOM is a no-op
+    page.wait_for_timeout(300)
+    assert page.errors == []
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.locator(".pyodide-block").count() == 4
+    assert page.locator(".pyodide-block .pyodide-toolbar").count() == 4
+    assert page.locator(".pyodide-block .CodeMirror").count() == 4
+    assert block(page, "hello").locator(".pyodide-prerendered").count() == 0  # its live output survived
+    run(page, "uses-greeting")
+    wait_done(page, "uses-greeting")
+    text = output(page, "uses-greeting")
+    assert "HELLO FROM PYTHON 17" in text and "First running" not in text  # same interpreter kept
+    assert page.errors == []
+
+
+def chars_per_line(page, block_id):
+    return page.evaluate("""id => { const cm = document.querySelector('#pyodide-' + id + ' .CodeMirror').CodeMirror;
+        const lines = cm.getWrapperElement().querySelector('.CodeMirror-lines');
+        const style = getComputedStyle(lines);
+        const text = lines.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return text / cm.defaultCharWidth(); }""", block_id)
+
+
+def test_editor_spans_the_content_width_with_about_80_characters_at_1280_px(page, blocks_url):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, blocks_url + "/")
+    assert page.locator(".md-sidebar--secondary").is_visible()  # the page has a table of contents
+    widths = page.evaluate("""() => { const r = document.querySelector('#pyodide-hello');
+        return [r.querySelector('.CodeMirror').getBoundingClientRect().width, r.clientWidth,
+                document.querySelector('article.md-typeset').clientWidth]; }""")
+    editor, block_width, article = widths
+    assert editor >= block_width - 1 and block_width >= article - 2
+    assert chars_per_line(page, "hello") >= 78
+
+
+def test_long_lines_wrap_instead_of_scrolling_sideways(page, blocks_url):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, blocks_url + "/figures/")
+    facts = page.evaluate("""() => { const cm = document.querySelector('#pyodide-long-line .CodeMirror').CodeMirror;
+        const scroller = cm.getScrollerElement();
+        return [cm.getOption('lineWrapping'), scroller.scrollWidth - scroller.clientWidth,
+                cm.getLineHandle(0).height / cm.defaultTextHeight()]; }""")
+    wrapping, overflow, rows = facts
+    assert wrapping is True and overflow <= 1 and rows > 1.5  # one logical line, several screen rows
+
+
+def test_every_line_of_a_long_block_is_rendered_so_it_prints_fully(page, blocks_url):
+    page.set_viewport_size({"width": 1280, "height": 600})
+    open_page(page, blocks_url + "/figures/")
+    editor = block(page, "long-block").locator(".CodeMirror")
+    line_count = editor.evaluate("e => e.CodeMirror.lineCount()")
+    assert line_count == 81
+    assert editor.locator(".CodeMirror-code > div").count() == line_count  # none left out of the DOM
+    page.emulate_media(media="print")
+    assert 'print("last line of a long block")' in editor.inner_text()
+
+
+def relative_luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb(css):
+    return tuple(int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+LINE_FACTS = """root => {
+    const svg = root.querySelector('svg.pyodide-lines');
+    const stroke = (e) => getComputedStyle(e).stroke;
+    const probe = document.createElement('div');
+    probe.style.background = 'var(--md-default-bg-color)';
+    document.body.append(probe);
+    const background = getComputedStyle(probe).backgroundColor;
+    probe.remove();
+    return {
+        series: [...svg.querySelectorAll('polyline')].map(stroke),
+        keys: [...svg.querySelectorAll('.pyodide-legend-entry')].map((g) => [g.querySelector('text').textContent, stroke(g.querySelector('.pyodide-legend-key'))]),
+        ticks: [...svg.querySelectorAll('.pyodide-y-tick')].map((t) => t.textContent),
+        labels: [...svg.querySelectorAll('text')].map((t) => t.textContent),
+        background,
+    };
+}"""
+
+
+def assert_readable_line_plot(page, root):
+    for scheme in ["default", "slate"]:
+        page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+        facts = root.evaluate(LINE_FACTS)
+        assert [name for name, _ in facts["keys"]] == ["train", "val"]
+        assert [colour for _, colour in facts["keys"]] == facts["series"]  # each key in its series' colour
+        assert len(set(facts["series"])) == 2
+        for colour in facts["series"]:
+            assert contrast(rgb(colour), rgb(facts["background"])) >= 3, (scheme, colour, facts["background"])
+        # data from 8 to 18,000 on a log axis: one label per power of ten, 10⁰ .. 10⁵
+        assert facts["ticks"] == ["10⁰", "10¹", "10²", "10³", "10⁴", "10⁵"]
+        assert not [t for t in facts["labels"] if re.search(r"\de[+-]?\d", t)]  # no 1.625e+04 anywhere
+
+
+def test_line_plot_has_colour_keyed_legend_and_readable_log_ticks_in_both_schemes(page, blocks_url):
+    open_page(page, blocks_url + "/figures/")
+    run(page, "loss-curves")
+    wait_done(page, "loss-curves")
+    assert_readable_line_plot(page, block(page, "loss-curves"))
+
+
+def test_prerendered_line_plot_has_the_same_legend_keys_and_ticks(browser, blocks_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(blocks_url + "/figures/")
+    root = page.locator("#pyodide-loss-curves")
+    assert root.locator(".pyodide-prerendered svg.pyodide-lines").count() == 1
+    try:
+        assert_readable_line_plot(page, root)
+    finally:
+        context.close()

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.browser.conftest import QuietHandler
+from tests.browser_support import QuietHandler
 
 PAGES = ["", "gpt2/", "events/", "news/", "organizers/publish/", "workshops/"]
 

@@ -8,7 +8,6 @@ import os
 
 import pytest
 
-from tests.browser.conftest import browser, page, site_url  # noqa: F401  (fixtures)
 from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 

@@ -99,6 +99,7 @@ class Block {
   }
 
   async mountEditor(CodeMirror) {
+    if (this.editor || !this.source) return; // already mounted
     const saved = this.saved();
     let escaped = false;
     const host = document.createElement("div");
@@ -106,7 +107,9 @@ class Block {
     this.source.replaceWith(host);
     this.editor = CodeMirror(host, {
       value: saved ?? this.spec.code.replace(/\n$/, ""), mode: "python", theme: "course", indentUnit: 4, lineNumbers: true,
-      viewportMargin: Infinity, screenReaderLabel: `Python code, block ${this.id}`,
+      lineWrapping: true, // long lines wrap at the content width instead of scrolling sideways
+      viewportMargin: Infinity, // every line is in the DOM: long blocks print fully, find-in-page works
+      screenReaderLabel: `Python code, block ${this.id}`,
       extraKeys: {
         "Ctrl-Enter": () => this.run(), "Cmd-Enter": () => this.run(),
         Esc: () => { escaped = true; },
@@ -323,18 +326,43 @@ function prefetchWhenIdle(blocks) {
   return observer;
 }
 
-let pageState = null;
+// Material's instant navigation emits document$ for every page it swaps in, and also when the first
+// same-page anchor click re-fetches the page the reader is on. Initialisation is idempotent:
+// - a block already initialised (data-pyodide-init) is never set up twice;
+// - the same page coming back with the same blocks (same data-hash, same order) gets the live
+//   blocks put back in place, so edits, outputs and the interpreter's variables survive.
+let pageState = null; // { path, sessions: Map<name, Session>, blocks: Block[], observer }
+
+function sameBlocks(blocks, roots) {
+  return blocks.length === roots.length && blocks.every((b, i) => b.root.dataset.hash === roots[i].dataset.hash);
+}
+
+function keepLiveBlocks(roots) {
+  if (!pageState || pageState.path !== location.pathname || !sameBlocks(pageState.blocks, roots)) return false;
+  pageState.blocks.forEach((b, i) => {
+    if (roots[i] === b.root) return;
+    roots[i].replaceWith(b.root);
+    b.editor?.refresh(); // CodeMirror measures again after being re-attached
+  });
+  return true;
+}
+
+function discardPage() {
+  for (const s of pageState.sessions.values()) s.discard();
+  pageState.observer?.disconnect();
+  pageState = null;
+}
+
 async function initPage() {
-  if (pageState) { // Material instant navigation: the previous page's interpreters go away
-    for (const s of pageState.sessions.values()) s.discard();
-    pageState.observer?.disconnect();
-    pageState = null;
-  }
   const roots = [...document.querySelectorAll(".pyodide-block")];
-  if (!roots.length) return;
+  if (keepLiveBlocks(roots)) return;
+  if (pageState) discardPage(); // another page: its interpreters go away
+  const fresh = roots.filter((root) => !root.dataset.pyodideInit);
+  if (!fresh.length) return;
   const cfg = config();
   const sessions = new Map();
-  const blocks = roots.map((root, index) => {
+  const blocks = fresh.map((root, index) => {
+    root.dataset.pyodideInit = "true";
     const spec = JSON.parse(root.dataset.spec);
     const name = spec.session || "page";
     if (!sessions.has(name)) sessions.set(name, new Session(name, cfg));
@@ -342,7 +370,7 @@ async function initPage() {
     sessions.get(name).blocks.push(block);
     return block;
   });
-  pageState = { sessions, blocks, observer: cfg.prefetch ? prefetchWhenIdle(blocks) : null };
+  pageState = { path: location.pathname, sessions, blocks, observer: cfg.prefetch ? prefetchWhenIdle(blocks) : null };
   window.__pyodideBlocks.sessions = [...sessions.values()];
   try {
     const CodeMirror = await loadEditor();

@@ -1,7 +1,8 @@
 // Draw the `course` module's figures (plain data from Python) as SVG / tables. Text goes in via
 // textContent only: nothing from Python is ever parsed as HTML. Mirrors build_tools/figures.py.
 const SVG = "http://www.w3.org/2000/svg";
-export const PALETTE = ["#3f51b5", "#e91e63", "#009688", "#ff9800", "#795548", "#9c27b0"];
+// Okabe-Ito-based series colours for a light page; blocks.css swaps in lighter ones for the dark scheme.
+export const PALETTE = ["#0072b2", "#d55e00", "#007f5f", "#b5477f", "#7a5c00", "#6a3d9a"];
 
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(SVG, name);
@@ -53,6 +54,35 @@ function heatmap(data) {
   return figureBox(data.title, svg);
 }
 
+// Readable numbers for axis labels: 0.0123, 42.5, 16,250 (4 significant digits, thousands
+// separators), and powers of ten as 10⁴ / 1.5×10⁻⁷ outside 0.001..1e15. Never "1.625e+04".
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+export const powerOfTen = (e) => "10" + [...String(e)].map((c) => SUPERSCRIPT[c]).join("");
+
+export function formatNumber(v) {
+  if (v === 0) return "0";
+  let e = Math.floor(Math.log10(Math.abs(v)));
+  if (Math.abs(v) >= 10 ** (e + 1)) e += 1; // log10 rounding just below a power of ten
+  if (e < -3 || e >= 15) {
+    const m = +(v / 10 ** e).toPrecision(3);
+    return m === 1 ? powerOfTen(e) : m === -1 ? `-${powerOfTen(e)}` : `${m}×${powerOfTen(e)}`;
+  }
+  return v.toLocaleString("en-US", { maximumFractionDigits: Math.max(0, 3 - e), useGrouping: true });
+}
+
+// y ticks as [value in plot units, label]: log axes get every power of ten (thinned to <= 6).
+function yTicks(ylo, yhi, logY) {
+  if (!logY) return [[ylo, formatNumber(ylo)], [yhi, formatNumber(yhi)]];
+  const step = Math.ceil((yhi - ylo) / 6);
+  const ticks = [];
+  for (let e = ylo; e <= yhi; e += step) ticks.push([e, powerOfTen(e)]);
+  return ticks;
+}
+
+// Series colours come from CSS classes (light and dark palettes in blocks.css); the stroke attribute
+// is the light colour, for SVG viewed outside the page.
+const seriesClass = (k) => `pyodide-series pyodide-series-${k % PALETTE.length}`;
+
 function lines(data) {
   const W = 520, H = 260, L = 56, R = 12, T = 12, B = 40;
   const ys = data.series.flatMap((s) => s.y).filter((v) => v !== null);
@@ -60,25 +90,37 @@ function lines(data) {
   const longest = Math.max(...data.series.map((s) => s.y.length));
   const xs = data.x || Array.from({ length: longest }, (_, i) => i);
   let [ylo, yhi] = [Math.min(...ys.map(f)), Math.max(...ys.map(f))];
+  if (data.log_y) [ylo, yhi] = [Math.floor(ylo), Math.ceil(yhi)]; // whole decades
   if (ylo === yhi) { ylo -= 1; yhi += 1; }
   let [xlo, xhi] = [Math.min(...xs), Math.max(...xs)];
   if (xlo === xhi) { xlo -= 1; xhi += 1; }
   const px = (x) => L + ((x - xlo) / (xhi - xlo)) * (W - L - R);
-  const py = (y) => T + (1 - (f(y) - ylo) / (yhi - ylo)) * (H - T - B);
+  const pyUnits = (u) => T + (1 - (u - ylo) / (yhi - ylo)) * (H - T - B);
+  const py = (y) => pyUnits(f(y));
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", class: "pyodide-lines" });
   svg.append(el("title", {}, data.title || "line plot"));
   svg.append(el("path", { d: `M${L},${T}V${H - B}H${W - R}`, class: "pyodide-axis", fill: "none" }));
-  const fmt = (v) => (data.log_y ? 10 ** v : v).toPrecision(3);
-  svg.append(el("text", { x: L - 4, y: T + 4, "text-anchor": "end", class: "pyodide-label" }, fmt(yhi)));
-  svg.append(el("text", { x: L - 4, y: H - B, "text-anchor": "end", class: "pyodide-label" }, fmt(ylo)));
-  svg.append(el("text", { x: L, y: H - B + 14, "text-anchor": "middle", class: "pyodide-label" }, String(+xlo.toPrecision(3))));
-  svg.append(el("text", { x: W - R, y: H - B + 14, "text-anchor": "end", class: "pyodide-label" }, String(+xhi.toPrecision(3))));
+  for (const [u, label] of yTicks(ylo, yhi, data.log_y)) {
+    const y = +pyUnits(u).toFixed(1);
+    svg.append(el("path", { d: `M${L - 3},${y}H${L}`, class: "pyodide-axis" }));
+    svg.append(el("text", { x: L - 5, y, "text-anchor": "end", "dominant-baseline": "middle", class: "pyodide-label pyodide-y-tick" }, label));
+  }
+  svg.append(el("text", { x: L, y: H - B + 14, "text-anchor": "middle", class: "pyodide-label" }, formatNumber(xlo)));
+  svg.append(el("text", { x: W - R, y: H - B + 14, "text-anchor": "end", class: "pyodide-label" }, formatNumber(xhi)));
   if (data.x_label) svg.append(el("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle", class: "pyodide-label" }, data.x_label));
   if (data.y_label) svg.append(el("text", { transform: `translate(12,${(T + H - B) / 2}) rotate(-90)`, "text-anchor": "middle", class: "pyodide-label" }, data.y_label));
+  let row = 0;
   data.series.forEach((s, k) => {
     const points = s.y.map((y, i) => (y === null ? null : `${px(xs[i]).toFixed(1)},${py(y).toFixed(1)}`)).filter(Boolean);
-    svg.append(el("polyline", { points: points.join(" "), fill: "none", stroke: PALETTE[k % PALETTE.length], "stroke-width": 2 }));
-    if (s.name) svg.append(el("text", { x: W - R - 4, y: T + 12 + 14 * k, "text-anchor": "end", fill: PALETTE[k % PALETTE.length], class: "pyodide-legend" }, s.name));
+    const stroke = PALETTE[k % PALETTE.length];
+    svg.append(el("polyline", { points: points.join(" "), fill: "none", stroke, "stroke-width": 2, class: seriesClass(k) }));
+    if (!s.name) return;
+    // Legend entry, top right: "name ——" with the key drawn in the series' colour.
+    const y = T + 10 + 14 * row++;
+    const entry = el("g", { class: "pyodide-legend-entry" });
+    entry.append(el("text", { x: W - R - 26, y, "text-anchor": "end", "dominant-baseline": "middle", class: "pyodide-legend" }, s.name));
+    entry.append(el("line", { x1: W - R - 22, x2: W - R - 4, y1: y, y2: y, stroke, "stroke-width": 3, class: `${seriesClass(k)} pyodide-legend-key` }));
+    svg.append(entry);
   });
   return figureBox(data.title, svg);
 }
