@@ -2,6 +2,7 @@
 .PHONY: serve build test setup bench
 
 export DISABLE_MKDOCS_2_WARNING = true
+export NO_MKDOCS_2_WARNING = 1
 
 serve: setup
 	.venv/bin/mkdocs serve --strict

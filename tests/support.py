@@ -23,7 +23,7 @@ def build_site(dest: Path, *extra_args: str, config: Path | None = None) -> subp
     cmd = [str(MKDOCS), "build", "--strict", "--site-dir", str(dest), *extra_args]
     if config is not None:
         cmd += ["--config-file", str(config)]
-    env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true"}
+    env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise AssertionError(f"mkdocs build failed:\n{result.stdout}\n{result.stderr}")

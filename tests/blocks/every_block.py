@@ -1,6 +1,6 @@
 """Run every runnable block of the site: real Pyodide under Node, CPython for sessions with packages=.
 
-Shared by tests/blocks/test_every_block.py and bench/run_blocks.py.
+Shared by tests/blocks/test_every_block.py, the chapter tests (verify_in_process) and bench/run_blocks.py.
 """
 
 from __future__ import annotations
@@ -67,6 +67,19 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
         if proc.returncode != 0 or not result.exists():
             raise RuntimeError(f"Node-Pyodide runner failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
         return json.loads(result.read_text())
+
+
+def verify_in_process(blocks: list[PageBlock], sessions: dict | None = None) -> dict[str, dict]:
+    """verify_page in this interpreter, for tests that then call what the blocks defined: block id ->
+    its result; `sessions` (optional) receives {session name: course_runner.Session}."""
+    for folder in (str(RUNTIME), str(HERE)):  # as in the drivers: the runtime's own import names
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    import course
+    from verify_page import verify_page
+
+    course.DATA_DIR = str(DATA)
+    return {r["id"]: r for r in verify_page([block_dict(b) for b in blocks], sessions)}
 
 
 CPYTHON_DRIVER = """

@@ -6,7 +6,8 @@ For each block, in its session's shared namespace (like the reader's notebook ce
   run in a throw-away copy of the namespace, and all pass with the solution, which then stays in
   the namespace for later blocks.
 Input: a list of block dicts (id, session, line, code, setup, check, solution, raises).
-Output: one dict per block: {"id", "line", "ok", "problem", "checks", "output_tail"}.
+Output: one dict per block: {"id", "line", "ok", "problem", "checks", "starting_checks",
+"output_tail"}: `checks` with the solution, `starting_checks` with the starting code (exercises).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _interrupted(result: dict) -> bool:
 
 
 def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
-    out = {"id": block["id"], "line": block["line"], "ok": True, "problem": "", "checks": []}
+    out = {"id": block["id"], "line": block["line"], "ok": True, "problem": "", "checks": [], "starting_checks": []}
     if not block.get("check"):
         result = session.run(block["id"], block["code"], setup=block.get("setup", ""))
         if block.get("raises"):
@@ -59,6 +60,7 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
     starting = Session(session.emit)
     starting.namespace = dict(session.namespace)
     stub = starting.run(block["id"], block["code"], setup=block.get("setup", ""), check=block["check"])
+    out["starting_checks"] = stub["checks"]
     stub_fails = _raised(stub, "NotImplementedError") or (stub["ok"] and any(not c["ok"] for c in stub["checks"]))
     if not stub["ok"] and not _raised(stub, "NotImplementedError"):
         stub_fails = True  # the starting code errors in another way: the reader cannot pass either
@@ -80,9 +82,11 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
     return out
 
 
-def verify_page(blocks: list[dict]) -> list[dict]:
-    """Blocks after a failure still run (they may not depend on it); their results name it."""
-    recorder, sessions, failed, results = Recorder(), {}, {}, []
+def verify_page(blocks: list[dict], sessions: dict | None = None) -> list[dict]:
+    """Blocks after a failure still run (they may not depend on it); their results name it.
+    `sessions` (optional) receives {session name: Session}, for callers that use what blocks defined."""
+    recorder, failed, results = Recorder(), {}, []
+    sessions = {} if sessions is None else sessions
     for block in blocks:
         session = sessions.setdefault(block["session"], Session(recorder))
         result = verify_block(session, recorder, block)

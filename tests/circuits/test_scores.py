@@ -119,12 +119,34 @@ def test_zero_ablation_hook_removes_exactly_one_heads_output():
     cfg = ao.AttnOnlyConfig(n_layers=1)
     model = ao.AttnOnlyTransformer(cfg)
     toks = ao.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
+    clean = model(toks)
     _, cache = model.run_with_cache(toks)
     ablated = model.run_with_hooks(toks, [("blocks.0.attn.hook_z", ao.ablate_head_hook(2))])
     expected_resid = cache["blocks.0.hook_resid_post"] - cache["blocks.0.attn.hook_result"][:, :, 2]
     assert torch.allclose(ablated, model.unembed(expected_resid), atol=1e-5)
     # hooks are removed after the call
-    assert torch.allclose(model(toks), model.run_with_cache(toks)[0])
+    assert torch.equal(model(toks), clean)
+
+
+def test_fused_attention_used_without_hooks_matches_the_hooked_path_in_logits_and_gradients():
+    """Training runs the fused path (no hook on scores, pattern or result); analysis the explicit one."""
+    cfg = ao.AttnOnlyConfig(n_layers=2)
+    model = ao.AttnOnlyTransformer(cfg)
+    toks = ao.repeated_random_tokens(4, 10, cfg.d_vocab, torch.Generator().manual_seed(0))
+
+    def loss_and_grads(run):
+        model.zero_grad()
+        loss = ao.per_token_loss(run(), toks).mean()
+        loss.backward()
+        return loss.item(), [p.grad.clone() for p in model.parameters()]
+
+    fused_loss, fused_grads = loss_and_grads(lambda: model(toks))
+    # An identity hook on hook_pattern forces the explicit scores -> softmax -> pattern path.
+    explicit_loss, explicit_grads = loss_and_grads(
+        lambda: model.run_with_hooks(toks, [(f"blocks.{l}.attn.hook_pattern", lambda x, h: x) for l in range(2)]))
+    assert fused_loss == pytest.approx(explicit_loss, abs=1e-5)
+    for fused, explicit in zip(fused_grads, explicit_grads):
+        assert torch.allclose(fused, explicit, atol=1e-5), "the fused path's gradients differ from the explicit path's"
 
 
 def test_run_with_hooks_names_the_hook_points_when_given_an_unknown_name():

@@ -1,17 +1,15 @@
-"""The governance track's pages, and their runnable blocks executed under CPython in page order.
+"""The governance track's pages, and their runnable blocks run under CPython in page order.
 
-Blocks of a page share one namespace, as in the browser (one interpreter per page). The parsing is
-the site's own (build_tools.page_blocks), so what is tested here is what the page runs.
+Parsing and running are the site's own (build_tools.page_blocks, and CI's verify_page over the
+course_runner runtime), so what is tested here is what the page runs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import sys
 
 from build_tools.page_blocks import PageBlock, read_page_blocks
+from tests.blocks.every_block import verify_in_process
 from tests.support import ROOT, load_mkdocs_yml
 
 DOCS = ROOT / "docs"
@@ -36,64 +34,20 @@ def governance_nav() -> list:
     raise AssertionError("mkdocs.yml: no 'Governance' block in nav")
 
 
-def _use_course_module() -> None:
-    runtime = str(ROOT / "build_tools" / "runtime")
-    if runtime not in sys.path:
-        sys.path.insert(0, runtime)
-
-
-def run_source(source: str, namespace: dict, name: str) -> str:
-    """Execute source in namespace (as file `<name>`); return what it printed."""
-    _use_course_module()
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(source, f"<{name}>", "exec"), namespace)
-    return out.getvalue()
-
-
-def run_checks(check_source: str, namespace: dict, name: str) -> dict[str, str | None]:
-    """Run a block's hidden checks: description -> None if it passed, else the failure message."""
-    registered = []
-
-    def check(description):
-        def register(fn):
-            registered.append((description, fn))
-            return fn
-        return register
-
-    namespace["check"] = check
-    run_source(check_source, namespace, f"{name}:check")
-    results = {}
-    for description, fn in registered:
-        try:
-            fn()
-            results[description] = None
-        except Exception as exc:  # a failing check reports any exception, as on the page
-            results[description] = f"{type(exc).__name__}: {exc}"
-    return results
+def unit_session(slug: str):
+    """The unit's one session after its blocks ran (solutions for exercises), for calling what
+    they defined. Any block that fails (a raises="X" block must raise X) fails with file:line and id."""
+    sessions: dict = {}
+    problems = [f"docs/governance/{slug}.md:{r['line']}: block '{r['id']}': {r['problem']}"
+                for r in verify_in_process(unit_blocks(slug), sessions).values() if not r["ok"]]
+    assert not problems, "\n".join(problems)
+    assert len(sessions) == 1, f"docs/governance/{slug}.md: expected one session, found {sorted(sessions)}"
+    return next(iter(sessions.values()))
 
 
 def page_namespace(slug: str) -> dict:
-    """Run every block of a unit in order (solutions for exercises) and return the shared namespace.
-
-    A block marked raises="X" must raise X; any other exception fails with the block's id.
-    """
-    namespace: dict = {"__name__": "__main__"}
-    for page_block in unit_blocks(slug):
-        block = page_block.block
-        source = block.solution if block.solution else block.code
-        expected = block.options.raises
-        try:
-            run_source(block.setup + "\n" + source, namespace, page_block.id)
-        except Exception as exc:
-            if expected and type(exc).__name__ == expected:
-                continue
-            raise AssertionError(f"docs/governance/{slug}.md:{page_block.line}: block "
-                                 f"'{page_block.id}' raised {type(exc).__name__}: {exc}") from exc
-        if expected:
-            raise AssertionError(f"docs/governance/{slug}.md:{page_block.line}: block "
-                                 f"'{page_block.id}' should raise {expected} but ran cleanly")
-    return namespace
+    """The names the unit's blocks defined (see unit_session)."""
+    return unit_session(slug).namespace
 
 
 def section_markers(text: str) -> dict[str, str]:

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from tests.governance.pages import page_namespace, run_checks, run_source, unit_blocks
+from tests.blocks.every_block import verify_in_process
+from tests.governance.pages import page_namespace, unit_blocks, unit_session
 
 CALCULATOR_UNITS = ["01-state-of-ai", "04-law", "05-pause"]
 
@@ -35,10 +36,9 @@ def test_every_block_runs_in_page_order_and_error_demos_raise_what_they_promise(
 def test_each_calculator_page_shows_one_error_demo_with_a_readable_message(slug):
     demos = [b for b in unit_blocks(slug) if b.block.options.raises == "ValueError"]
     assert demos, f"docs/governance/{slug}.md has no raises=\"ValueError\" demonstration block"
-    namespace = page_namespace(slug)
-    with pytest.raises(ValueError) as caught:
-        run_source(demos[0].block.code, namespace, demos[0].id)
-    message = str(caught.value)
+    result = unit_session(slug).run(demos[0].id, demos[0].block.code)
+    assert "ValueError" in result["error_types"], result["error"] or "ran without error"
+    message = result["error"].rsplit(f"{result['error_types'][0]}: ", 1)[-1].rstrip("\n")  # the traceback's end
     assert "e+" not in message, f"message uses computer notation a non-coder cannot read: {message}"
     assert any(word in message for word in ("sensible", "empty", "must be")), message
 
@@ -87,13 +87,13 @@ def test_refusal_names_the_input_and_the_sensible_range(unit1):
 
 
 def test_years_until_exercise_checks_pass_on_solution_and_fail_on_the_stub():
-    (exercise,) = [b for b in unit_blocks("01-state-of-ai") if b.block.is_exercise]
-    namespace = page_namespace("01-state-of-ai")  # exercises run their solution
-    solved = run_checks(exercise.block.check, namespace, exercise.id)
-    assert solved and all(result is None for result in solved.values()), solved
-    run_source(exercise.block.code, namespace, exercise.id)  # the reader's starting stub
-    stubbed = run_checks(exercise.block.check, namespace, exercise.id)
-    assert any(result is not None for result in stubbed.values()), stubbed
+    blocks = unit_blocks("01-state-of-ai")
+    (exercise,) = [b for b in blocks if b.block.is_exercise]
+    result = verify_in_process(blocks)[exercise.id]  # the reader's starting stub, then the solution
+    solved = result["checks"]
+    assert solved and all(check["ok"] for check in solved), solved
+    stubbed = result["starting_checks"]
+    assert any(not check["ok"] for check in stubbed), stubbed
 
 
 def test_threshold_checker_crosses_eu_line_but_not_us_lines_for_llama(unit4):

@@ -2,56 +2,55 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
 import yaml
 
-from tests.gpt2_chapters.blocks import chapter_blocks, run_page
+from build_tools import prerender
+from tests.blocks.every_block import DATA, verify_in_process
+from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 
 CHAPTERS = sorted(p.name for p in (ROOT / "docs" / "gpt2").glob("0*.md"))
-EXERCISES = [(c, b.name) for c in CHAPTERS for b in chapter_blocks(c) if b.is_exercise]
+EXERCISES = [(c, b.id) for c in CHAPTERS for b in chapter_blocks(c) if b.block.is_exercise]
+
+
+@functools.cache
+def verified(chapter: str) -> tuple[dict[str, dict], float]:
+    """verify_page's results by block id, and the seconds the chapter took (starts and solutions)."""
+    start = time.perf_counter()
+    results = verify_in_process(chapter_blocks(chapter))
+    return results, time.perf_counter() - start
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_block_runs_and_every_check_passes_with_the_published_solutions(chapter):
-    blocks = chapter_blocks(chapter)
-    start = time.perf_counter()
-    results = run_page(blocks)
-    for block in blocks:
-        result = results[block.name]
-        expected = block.options.get("raises")
-        if expected:
-            assert type(result.error).__name__ == expected, f"{chapter} {block.name}: expected {expected}"
-        else:
-            assert result.error is None, f"{chapter} {block.name} (line {block.line}) raised {result.error!r}"
-        failed = {d: m for d, m in result.checks.items() if m}
-        assert not failed, f"{chapter} {block.name}: checks failed with the solution: {failed}"
-    assert time.perf_counter() - start < 10, f"{chapter}: blocks too slow for the browser"
+    results, seconds = verified(chapter)
+    for block in chapter_blocks(chapter):
+        result = results[block.id]
+        assert result["ok"], f"{chapter} {block.id} (line {block.line}): {result['problem']}"
+        failed = {c["name"]: c["message"] for c in result["checks"] if not c["ok"]}
+        assert not failed, f"{chapter} {block.id}: checks failed with the solution: {failed}"
+    assert seconds < 10, f"{chapter}: blocks too slow for the browser"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_pre_rendered_blocks_run_with_the_readers_starting_code(chapter):
-    """The build pre-renders with starting code: only exercise stubs may raise (NotImplementedError)."""
+def test_pre_rendered_blocks_run_with_the_readers_starting_code(chapter, tmp_path, monkeypatch):
+    """The build's own pre-render (starting code): only exercise stubs may raise
+    (NotImplementedError); any other error raises PageBlockError naming the block and its line."""
+    monkeypatch.setattr(prerender, "CACHE", tmp_path / "cache")  # always run, never reuse a result
     blocks = chapter_blocks(chapter)
-    results = run_page(blocks, solutions=False)
-    for block in blocks:
-        if block.options.get("prerender") == "false" or block.options.get("raises"):
-            continue
-        error = results[block.name].error
-        stub = block.is_exercise and isinstance(error, NotImplementedError)
-        assert error is None or stub, (
-            f"{chapter} {block.name} (line {block.line}) raises {error!r} before the reader has solved "
-            'the exercises above it: mark it prerender="false"')
+    rendered = prerender.prerender_page(blocks, f"gpt2/{chapter}", DATA)
+    assert len(rendered) == sum(b.block.options.prerender for b in blocks)
 
 
 @pytest.mark.parametrize("chapter,block_id", EXERCISES)
 def test_starting_code_fails_at_least_one_check(chapter, block_id):
-    results = run_page(chapter_blocks(chapter), starter_for=block_id)
-    checks = results[block_id].checks
+    checks = verified(chapter)[0][block_id]["starting_checks"]
     assert checks, f"{chapter} {block_id}: no checks registered"
-    assert any(checks.values()), f"{chapter} {block_id}: every check passes on the starting code"
+    assert any(not c["ok"] for c in checks), f"{chapter} {block_id}: every check passes on the starting code"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -60,7 +59,7 @@ def test_chapter_has_a_section_card_and_unique_block_ids(chapter):
     front = yaml.safe_load(text.split("---\n")[1])
     for key in ("time", "prerequisites", "you_will", "drop_in"):
         assert isinstance(front.get(key), str) and front[key], f"{chapter}: front matter lacks {key}"
-    ids = [b.name for b in chapter_blocks(chapter)]
+    ids = [b.id for b in chapter_blocks(chapter)]
     assert len(ids) == len(set(ids)), f"{chapter}: duplicate block ids"
 
 

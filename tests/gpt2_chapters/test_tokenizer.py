@@ -8,8 +8,9 @@ import random
 
 import pytest
 
+from tests.blocks.every_block import verify_in_process
 from tests.gpt2_chapters import make_tokenizer_cases
-from tests.gpt2_chapters.blocks import chapter_blocks, run_page
+from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 
 tiktoken = pytest.importorskip("tiktoken")
@@ -36,17 +37,15 @@ def encoding():
 
 @pytest.fixture(scope="module")
 def chapter():
-    """The namespace of section 1 after running every block with its published solution."""
-    blocks = [b for b in chapter_blocks("01-tokenization.md")
-              if b.options.get("session") == "gpt2-tokenizer"]
+    """The namespace of section 1's gpt2-tokenizer session after running its blocks (that session
+    alone, as the page runs it) with their published solutions."""
+    blocks = [b for b in chapter_blocks("01-tokenization.md") if b.session == "gpt2-tokenizer"]
     assert blocks, "section 1 has no blocks in session gpt2-tokenizer"
-    namespace: dict = {}
-    for block in blocks:   # that session alone, in one namespace, as the page runs it
-        block.options = {k: v for k, v in block.options.items() if k != "session"}
-    results = run_page(blocks, namespace=namespace)
-    failed = {name: r.error for name, r in results.items() if r.error}
-    assert not failed, f"blocks raised: {failed}"
-    return namespace
+    sessions: dict = {}
+    results = verify_in_process(blocks, sessions)
+    failed = {block_id: r["problem"] for block_id, r in results.items() if not r["ok"]}
+    assert not failed, f"blocks failed: {failed}"
+    return sessions["gpt2-tokenizer"].namespace
 
 
 def corpus() -> list[str]:

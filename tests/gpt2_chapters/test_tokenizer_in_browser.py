@@ -43,7 +43,7 @@ def test_published_gpt2_encoder_passes_its_checks_and_tokenizes_like_tiktoken_in
     cache = ROOT.parent / "shared" / "data" / "tiktoken-cache"
     if "TIKTOKEN_CACHE_DIR" not in os.environ and cache.is_dir():
         os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-    blocks = {b.name: b for b in chapter_blocks("01-tokenization.md")}
+    blocks = {b.id: b.block for b in chapter_blocks("01-tokenization.md")}
 
     page.goto(f"{site_url}/gpt2/01-tokenization/")
     page.wait_for_selector("html.pyodide-ready")
