@@ -124,17 +124,12 @@ class Attention(nn.Module):
         self.hook_z, self.hook_result = HookPoint(), HookPoint()
 
     def forward(self, x):                           # x: (B, T, d_model)
+        if not (self.hook_attn_scores.fns or self.hook_pattern.fns or self.hook_result.fns):
+            return self.fused_forward(x)
         q = self.hook_q(torch.einsum("btd,hde->bthe", x, self.W_Q))   # (B, T, nh, dh)
         k = self.hook_k(torch.einsum("btd,hde->bthe", x, self.W_K))   # (B, T, nh, dh)
         v = self.hook_v(torch.einsum("btd,hde->bthe", x, self.W_V))   # (B, T, nh, dh)
         T = x.shape[1]
-        if not (self.hook_attn_scores.fns or self.hook_pattern.fns or self.hook_result.fns):
-            # Nothing reads the scores, pattern or per-head results (training): PyTorch's fused
-            # attention computes the same z without materialising them, about 30% faster on a CPU.
-            z = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
-                                               is_causal=True, scale=self.scale).transpose(1, 2)
-            z = self.hook_z(z)                                        # (B, T, nh, dh)
-            return z.flatten(2) @ self.W_O.flatten(0, 1)              # (B, T, d_model)
         scores = torch.einsum("bqhe,bkhe->bhqk", q, k) * self.scale   # (B, nh, Tq, Tk)
         causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
         scores = self.hook_attn_scores(scores.masked_fill(~causal, float("-inf")))
@@ -143,6 +138,23 @@ class Attention(nn.Module):
         # Each head's write into the residual stream, kept separate so it can be read or ablated.
         result = self.hook_result(torch.einsum("bqhe,hed->bqhd", z, self.W_O))  # (B, T, nh, d_model)
         return result.sum(dim=2)                                      # (B, T, d_model)
+
+    def fused_forward(self, x):
+        """The same computation when no hook reads the scores, pattern or per-head results (training).
+
+        One matmul for Q, K and V, PyTorch's fused attention (no (B, nh, T, T) tensors kept for
+        backward) and one matmul for W_O: a training step takes about 30% less CPU time.
+        hook_q, hook_k, hook_v and hook_z still run, so ablations on z take this path too.
+        """
+        B, T, d = x.shape
+        nh, dh = self.W_Q.shape[0], self.W_Q.shape[2]
+        W_QKV = torch.cat([self.W_Q, self.W_K, self.W_V]).transpose(0, 1).reshape(d, 3 * nh * dh)
+        q, k, v = (x @ W_QKV).view(B, T, 3, nh, dh).unbind(2)                 # each (B, T, nh, dh)
+        q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)
+        z = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
+                                           is_causal=True, scale=self.scale).transpose(1, 2)
+        z = self.hook_z(z)                                                    # (B, T, nh, dh)
+        return z.reshape(B, T, nh * dh) @ self.W_O.reshape(nh * dh, d)        # (B, T, d_model)
 
 
 class Block(nn.Module):
