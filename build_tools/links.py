@@ -43,11 +43,13 @@ def scan_html(text: str) -> tuple[set[str], list[str]]:
     ids: set[str] = set()
     hrefs: list[str] = []
     for tag in _TAG.finditer(_OPAQUE.sub("", text)):
+        is_link = tag.group(1).lower() == "a"
+        if not is_link and "id" not in tag.group(2).lower():
+            continue  # most tags (highlighted code's <span class>) define no anchor: skip parsing
         attrs = {}
         for attr in _ATTR.finditer(tag.group(2)):
             value = next(v for v in attr.group(2, 3, 4) if v is not None)
             attrs[attr.group(1).lower()] = html.unescape(value)
-        is_link = tag.group(1).lower() == "a"
         for key in ("id", "name") if is_link else ("id",):
             if attrs.get(key):
                 ids.add(attrs[key])
