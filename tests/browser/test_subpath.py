@@ -27,9 +27,18 @@ def subpath_url(built_site, tmp_path_factory):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_and_all_its_requests_load_under_a_sub_path(page, subpath_url, path):
     failed = []
+    start = subpath_url + path
+
+    def on_failed(request):
+        # A redirect page (workshops/) navigates away while it loads: its own document request
+        # may then be aborted. That is the redirect working, not a missing file.
+        aborted_by_redirect = request.url == start and "ERR_ABORTED" in (request.failure or "")
+        if not aborted_by_redirect:
+            failed.append(f"failed {request.url} ({request.failure})")
+
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-    page.goto(subpath_url + path)
+    page.on("requestfailed", on_failed)
+    page.goto(start)
     page.wait_for_load_state("networkidle")
     assert failed == []
     assert page.url.startswith(subpath_url)
