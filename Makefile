@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make serve` and `make test` (see README.md).
-.PHONY: serve build test setup bench
+.PHONY: serve build test setup bench notebooks
 
 export DISABLE_MKDOCS_2_WARNING = true
 export NO_MKDOCS_2_WARNING = 1
@@ -20,6 +20,5 @@ bench: setup
 	.venv/bin/python bench/build.py
 
 # Regenerate docs/notebooks/ (exercise + solution .ipynb) from course_src/ after editing a source.
-.PHONY: notebooks
 notebooks:
 	.venv/bin/python -m build_tools.notebooks
