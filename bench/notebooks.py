@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from build_tools.notebook_exec import run_exercise, run_solution  # noqa: E402
-from build_tools.notebook_links import repository_from_mkdocs_yml  # noqa: E402
-from build_tools.notebooks import ROOT, build, discover  # noqa: E402
+from build_tools.notebooks.execute import run_exercise, run_solution  # noqa: E402
+from build_tools.notebooks.links import repository_from_mkdocs_yml  # noqa: E402
+from build_tools.notebooks.generate import ROOT, build, discover  # noqa: E402
 
 
 def offline_tiktoken_cache() -> None:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.blocks.every_block import all_pages, plan, run_cpython, run_pyodide  # noqa: E402
+from build_tools.blocks.check import all_pages, plan, run_cpython, run_pyodide  # noqa: E402
 
 
 def main() -> None:

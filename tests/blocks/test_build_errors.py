@@ -13,8 +13,8 @@ markdown_extensions:
       custom_fences:
         - name: pyodide
           class: pyodide
-          validator: !!python/name:build_tools.pyodide_fence.validator
-          format: !!python/name:build_tools.pyodide_fence.formatter
+          validator: !!python/name:build_tools.blocks.fence.validator
+          format: !!python/name:build_tools.blocks.fence.formatter
 """
 
 
@@ -22,7 +22,7 @@ def site(tmp_path, page: str):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(page)
     config = tmp_path / "mkdocs.yml"
-    config.write_text(CONFIG.format(hook=ROOT / "build_tools" / "hooks" / "pyodide.py"))
+    config.write_text(CONFIG.format(hook=ROOT / "build_tools" / "blocks" / "hook.py"))
     return config
 
 

@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from tests.blocks.every_block import all_pages, plan, run_cpython, run_pyodide
+from build_tools.blocks.check import all_pages, plan, run_cpython, run_pyodide
 
 PAGES = all_pages()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.blocks.every_block import plan, run_cpython, run_pyodide
+from build_tools.blocks.check import plan, run_cpython, run_pyodide
 from tests.blocks.test_every_block import describe
 
 PAGE = '''# Broken on purpose

@@ -26,7 +26,7 @@ site_name: Events fixture
 site_url: https://example.org/fixture/
 theme: {{name: material}}
 markdown_extensions: [admonition, attr_list, md_in_html]
-hooks: ["{ROOT}/build_tools/hooks/events.py"]
+hooks: ["{ROOT}/build_tools/site/events_hook.py"]
 """
 EVENTS = {"2026-12-10": "Alpha", "2027-01-01": "Bravo", "2027-06-01": "Charlie", "2027-02-01": "Delta"}
 

@@ -52,7 +52,7 @@ def test_every_browser_chapter_has_runnable_blocks_and_an_exercise():
 @pytest.mark.parametrize("page", [p.name for p in PAGES])
 def test_chapter_blocks_run_and_exercises_pass_with_solutions_under_cpython(page):
     """Fast CPython pass over the page (the site-wide suite also runs them in Node-Pyodide)."""
-    from tests.blocks.every_block import plan, run_cpython
+    from build_tools.blocks.check import plan, run_cpython
 
     pyodide_jobs, cpython_jobs, errors = plan([f"circuits/{page}"])
     assert not errors, errors

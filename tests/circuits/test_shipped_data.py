@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from build_tools.page_blocks import read_page_blocks
+from build_tools.blocks.page import read_page_blocks
 from tests.circuits.circuits_src import DATA, attn_only as ao, export_weights, results
 from tests.support import ROOT
 
@@ -64,7 +64,7 @@ def test_shipped_model_has_the_circuit_the_chapters_describe():
 def browser_namespace():
     """The chapter's pure-Python model block (docs/circuits/05-take-it-apart.md, id="model"), run under CPython."""
     import sys
-    runtime = str(ROOT / "build_tools" / "runtime")
+    runtime = str(ROOT / "build_tools" / "blocks" / "runtime")
     if runtime not in sys.path:
         sys.path.insert(0, runtime)
     import course

@@ -1,6 +1,6 @@
 """The governance track's pages, and their runnable blocks run under CPython in page order.
 
-Parsing and running are the site's own (build_tools.page_blocks, and CI's verify_page over the
+Parsing and running are the site's own (build_tools.blocks.page, and CI's verify_page over the
 course_runner runtime), so what is tested here is what the page runs.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from build_tools.page_blocks import PageBlock, read_page_blocks
-from tests.blocks.every_block import verify_in_process
+from build_tools.blocks.page import PageBlock, read_page_blocks
+from build_tools.blocks.check import verify_in_process
 from tests.support import ROOT, load_mkdocs_yml
 
 DOCS = ROOT / "docs"

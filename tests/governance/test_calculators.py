@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.blocks.every_block import verify_in_process
+from build_tools.blocks.check import verify_in_process
 from tests.governance.pages import page_namespace, unit_blocks, unit_session
 
 CALCULATOR_UNITS = ["01-state-of-ai", "04-law", "05-pause"]

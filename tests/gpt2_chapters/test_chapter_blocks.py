@@ -8,8 +8,8 @@ import time
 import pytest
 import yaml
 
-from build_tools import prerender
-from tests.blocks.every_block import DATA, verify_in_process
+from build_tools.blocks import prerender
+from build_tools.blocks.check import DATA, verify_in_process
 from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tests.blocks.every_block import verify_in_process
+from build_tools.blocks.check import verify_in_process
 from tests.gpt2_chapters import make_tokenizer_cases
 from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT

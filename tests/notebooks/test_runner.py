@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.notebook_exec import Kernel, run_exercise, run_solution
-from build_tools.notebook_links import Repository
-from build_tools.notebooks import build
+from build_tools.notebooks.execute import Kernel, run_exercise, run_solution
+from build_tools.notebooks.links import Repository
+from build_tools.notebooks.generate import build
 
 pytestmark = pytest.mark.notebook
 

@@ -13,12 +13,12 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from build_tools.notebook_links import repository_from_mkdocs_yml
-from build_tools.notebooks import write_all
+from build_tools.notebooks.links import repository_from_mkdocs_yml
+from build_tools.notebooks.generate import write_all
 from tests.support import ROOT, build_site, load_mkdocs_yml
 
 FIXTURE_SRC = ROOT / "tests/fixtures/notebooks/course_src"
-HOOK = ROOT / "build_tools/hooks/notebooks.py"
+HOOK = ROOT / "build_tools/notebooks/hook.py"
 
 
 def jupyter_plugin_entry() -> dict:
@@ -120,7 +120,7 @@ def test_generated_notebooks_are_valid_json_with_the_python3_kernel(tmp_path):
 
 
 def test_every_course_notebook_page_of_the_real_site_has_working_buttons(built_site):
-    from build_tools.notebooks import discover
+    from build_tools.notebooks.generate import discover
 
     for source in discover(ROOT / "course_src"):
         track, stem = source.parent.name, source.stem

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.notebook_exec import DEFAULT_TIMEOUT_S, run_exercise, run_solution
-from build_tools.notebook_links import repository_from_mkdocs_yml
-from build_tools.notebooks import REGENERATE, build, discover, dumps, output_paths
+from build_tools.notebooks.execute import DEFAULT_TIMEOUT_S, run_exercise, run_solution
+from build_tools.notebooks.links import repository_from_mkdocs_yml
+from build_tools.notebooks.generate import REGENERATE, build, discover, dumps, output_paths
 from tests.support import ROOT
 
 SOURCES = discover(ROOT / "course_src")

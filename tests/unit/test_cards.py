@@ -1,8 +1,8 @@
-"""build_tools.cards: front-matter validation for section pages, the card and the drop-in map."""
+"""build_tools.site.cards: front-matter validation for section pages, the card and the drop-in map."""
 
 import pytest
 
-from build_tools import cards
+from build_tools.site import cards
 
 META = {
     "time": "75 min",

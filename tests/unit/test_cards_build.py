@@ -8,7 +8,7 @@ from tests.support import MKDOCS, ROOT
 CONFIG = f"""
 site_name: Cards fixture
 markdown_extensions: [md_in_html, tables]
-hooks: ["{ROOT}/build_tools/hooks/cards.py"]
+hooks: ["{ROOT}/build_tools/site/cards_hook.py"]
 nav:
   - gpt2/index.md
   - 1. One: gpt2/01-one.md

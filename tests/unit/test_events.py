@@ -1,4 +1,4 @@
-"""build_tools.events: validation names file and field; ordering by date; RFC 5545 output."""
+"""build_tools.site.events: validation names file and field; ordering by date; RFC 5545 output."""
 
 import datetime as dt
 import re
@@ -7,7 +7,7 @@ import icalendar
 import pytest
 from mkdocs.utils.meta import get_data
 
-from build_tools import events as ev
+from build_tools.site import events as ev
 from tests.support import ROOT
 
 VALID = {

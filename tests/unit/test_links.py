@@ -1,8 +1,8 @@
-"""build_tools.links: resolving hrefs in built HTML, and finding broken files and anchors."""
+"""build_tools.site.links: resolving hrefs in built HTML, and finding broken files and anchors."""
 
 from pathlib import Path
 
-from build_tools import links
+from build_tools.site import links
 
 
 def test_resolve_relative_directory_and_fragment_links():

@@ -9,9 +9,9 @@ import shutil
 import jupytext
 import pytest
 
-from build_tools.notebook_links import Repository, colab_url, repository_from_extra
-from build_tools.notebook_source import NotebookSourceError, read_source
-from build_tools.notebooks import (
+from build_tools.notebooks.links import Repository, colab_url, repository_from_extra
+from build_tools.notebooks.source import NotebookSourceError, read_source
+from build_tools.notebooks.generate import (
     HEADER_TAG,
     REGENERATE,
     build,

@@ -6,7 +6,7 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
 
-from build_tools.hooks import notebooks as hook
+from build_tools.notebooks import hook
 from tests.notebooks.test_site import make_site
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from build_tools.page_blocks import PageBlockError, page_blocks
+from build_tools.blocks.page import PageBlockError, page_blocks
 
 
 def spec_of(rendered: str) -> dict:

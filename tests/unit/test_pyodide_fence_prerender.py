@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools import prerender
-from build_tools.page_blocks import PageBlockError, page_blocks
+from build_tools.blocks import prerender
+from build_tools.blocks.page import PageBlockError, page_blocks
 from tests.support import ROOT
 
 DATA = ROOT / "docs" / "assets" / "data"

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import ROOT
 
-sys.path.insert(0, str(ROOT / "build_tools" / "runtime"))
+sys.path.insert(0, str(ROOT / "build_tools" / "blocks" / "runtime"))
 import course  # noqa: E402
 import course_runner  # noqa: E402
 

@@ -1,6 +1,6 @@
 import pytest
 
-from build_tools.vendor import MissingAssets, Vendored, vendored_files
+from build_tools.site.vendor import MissingAssets, Vendored, vendored_files
 
 
 def test_vendored_files_map_site_paths_below_the_base(tmp_path):

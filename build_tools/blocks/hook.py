@@ -1,10 +1,10 @@
-"""MkDocs hook for runnable blocks (thin shim over build_tools.page_blocks / prerender).
+"""MkDocs hook for runnable blocks (thin shim over build_tools.blocks.page / prerender).
 
 - on_page_markdown: validate the page's ```pyodide fences (errors as file:line) and pre-render them;
 - on_page_content: put the pre-rendered output into the blocks' output regions;
 - on_files: serve the widget (build_tools/assets/pyodide) and the `course` runtime;
 - on_post_page: the extra.pyodide settings as JSON for the page's script.
-The fence itself is rendered by build_tools.pyodide_fence (a superfences formatter).
+The fence itself is rendered by build_tools.blocks.fence (a superfences formatter).
 """
 
 import json
@@ -13,13 +13,13 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from build_tools.page_blocks import PageBlockError, page_blocks
-from build_tools.prerender import prerender_page
-from build_tools.pyodide_fence import PLACEHOLDER
+from build_tools.blocks.page import PageBlockError, page_blocks
+from build_tools.blocks.prerender import prerender_page
+from build_tools.blocks.fence import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSETS = ROOT / "build_tools" / "assets" / "pyodide"
-RUNTIME = ROOT / "build_tools" / "runtime"
+ASSETS = Path(__file__).resolve().parent / "web"
+RUNTIME = Path(__file__).resolve().parent / "runtime"
 SETTINGS = {"core_url", "packages_url", "prefetch", "max_output_chars", "load_timeout"}
 _rendered: dict[str, list] = {}
 

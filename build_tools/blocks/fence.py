@@ -6,8 +6,8 @@ mkdocs.yml (or plain Python-Markdown's extension_configs):
         custom_fences:
           - name: pyodide
             class: pyodide
-            validator: !!python/name:build_tools.pyodide_fence.validator
-            format: !!python/name:build_tools.pyodide_fence.formatter
+            validator: !!python/name:build_tools.blocks.fence.validator
+            format: !!python/name:build_tools.blocks.fence.formatter
 
 The formatter is a pure function of the fence. It emits the code highlighted (what a reader sees
 with JavaScript off), an empty output region holding a pre-render placeholder, the block's spec as
@@ -27,7 +27,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from pymdownx.superfences import RE_NESTED_FENCE_START, RE_OPTIONS, SuperFencesException
 
-from build_tools.blocks import Block, BlockError, parse_block, parse_options
+from build_tools.blocks.spec import Block, BlockError, parse_block, parse_options
 
 LANGUAGE = "pyodide"
 PLACEHOLDER = "<!--pyodide-prerender:{digest}-->"

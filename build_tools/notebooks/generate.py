@@ -21,11 +21,11 @@ from pathlib import Path
 
 import nbformat
 
-from build_tools.notebook_checks import check_conventions
-from build_tools.notebook_links import Repository, colab_url, source_url
-from build_tools.notebook_source import Cell, Line, NotebookSourceError, fail, marker_kind, read_source
+from build_tools.notebooks.conventions import check_conventions
+from build_tools.notebooks.links import Repository, colab_url, source_url
+from build_tools.notebooks.source import Cell, Line, NotebookSourceError, fail, marker_kind, read_source
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = "make notebooks  (or: .venv/bin/python -m build_tools.notebooks)"
 SOURCE_GLOB = "*/[0-9][0-9]_*.py"
 HEADER_TAG = "course-header"  # the generated first cell; the rendered page shows buttons instead
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/notebooks/ from course_src/.")
     parser.add_argument("--check", action="store_true", help="only report stale notebooks (exit 1)")
     args = parser.parse_args(argv)
-    from build_tools.notebook_links import repository_from_mkdocs_yml
+    from build_tools.notebooks.links import repository_from_mkdocs_yml
 
     repo = repository_from_mkdocs_yml(ROOT / "mkdocs.yml")
     try:

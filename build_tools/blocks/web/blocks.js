@@ -1,7 +1,7 @@
 // Runnable ```pyodide blocks: editor (CodeMirror 5), Run/Stop/Reset/Restore/Copy, output, checks.
 // Python runs in one module Web Worker per session (session.js, worker.js); blocks of a session share it like
 // notebook cells. Configuration: <script id="pyodide-config" type="application/json"> (mkdocs.yml
-// extra.pyodide, written by build_tools/hooks/pyodide.py), URLs relative to the site root.
+// extra.pyodide, written by build_tools/blocks/hook.py), URLs relative to the site root.
 import { drawFigure } from "./figures.js";
 import { Session } from "./session.js";
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
-from build_tools.links import check_site
+from build_tools.site.links import check_site
 
 
 def on_post_build(config):

@@ -1,6 +1,6 @@
 """Events: one Markdown file per event -> validated Event, listings (Markdown) and iCalendar text.
 
-Pure functions only; ``build_tools/hooks/events.py`` wires them into MkDocs.
+Pure functions only; ``build_tools/site/events_hook.py`` wires them into MkDocs.
 
 An event file is ``docs/events/YYYY-MM-DD-slug.md`` whose front matter looks like::
 

@@ -11,12 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from build_tools.page_blocks import PageBlock, PageBlockError, read_page_blocks
+from build_tools.blocks.page import PageBlock, PageBlockError, read_page_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-RUNTIME = ROOT / "build_tools" / "runtime"
 HERE = Path(__file__).resolve().parent
+RUNTIME = HERE / "runtime"
 DATA = DOCS / "assets" / "data"
 
 
@@ -59,10 +59,10 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         job, result = Path(tmp, "job.json"), Path(tmp, "result.json")
         job.write_text(json.dumps({"runtime_dir": str(RUNTIME), "data_dir": str(DATA),
-                                   "verify_py": str(HERE / "verify_page.py"),
+                                   "verify_py": str(RUNTIME / "course_verify.py"),
                                    "pages": [{"path": p, "blocks": b, "budget_s": page_budget(b)}
                                              for p, b in jobs.items()]}))
-        proc = subprocess.run(["node", str(HERE / "run_pyodide.mjs"), str(job), str(result)],
+        proc = subprocess.run(["node", str(HERE / "node" / "run_pyodide.mjs"), str(job), str(result)],
                               cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0 or not result.exists():
             raise RuntimeError(f"Node-Pyodide runner failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -76,7 +76,7 @@ def verify_in_process(blocks: list[PageBlock], sessions: dict | None = None) -> 
         if folder not in sys.path:
             sys.path.insert(0, folder)
     import course
-    from verify_page import verify_page
+    from course_verify import verify_page
 
     course.DATA_DIR = str(DATA)
     return {r["id"]: r for r in verify_page([block_dict(b) for b in blocks], sessions)}
@@ -86,7 +86,7 @@ CPYTHON_DRIVER = """
 import json, sys, time
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import course; course.DATA_DIR = sys.argv[3]
-from verify_page import verify_page
+from course_verify import verify_page
 pages = {}
 for path, blocks in json.load(sys.stdin).items():
     t = time.perf_counter()

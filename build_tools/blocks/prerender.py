@@ -19,11 +19,11 @@ import sys
 from html import escape
 from pathlib import Path
 
-from build_tools.figures import render_figure
-from build_tools.page_blocks import PageBlock, PageBlockError
+from build_tools.blocks.figures import render_figure
+from build_tools.blocks.page import PageBlock, PageBlockError
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "build_tools" / "runtime"
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = Path(__file__).resolve().parent / "runtime"
 CACHE = ROOT / ".cache" / "pyodide-prerender"
 
 DRIVER = """
@@ -66,7 +66,7 @@ def cache_key(jobs: list[dict], data_dir: Path) -> str:
             h.update(f"{path.relative_to(data_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     for name in ("course.py", "course_runner.py"):
         h.update((RUNTIME / name).read_bytes())
-    h.update((ROOT / "build_tools" / "figures.py").read_bytes())
+    h.update((Path(__file__).resolve().parent / "figures.py").read_bytes())
     h.update(json.dumps(jobs, sort_keys=True).encode())
     return h.hexdigest()[:24]
 

@@ -13,7 +13,7 @@ import re
 from mkdocs.exceptions import PluginError
 from mkdocs.utils.meta import get_data
 
-from build_tools import cards
+from build_tools.site import cards
 
 MAP_MARKER = "<!-- drop-in-map -->"
 MAP_LINE = re.compile(r"^<!-- drop-in-map -->[ \t]*$", re.M)   # on a line of its own (not in prose)

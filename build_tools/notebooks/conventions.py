@@ -11,7 +11,7 @@ import ast
 import re
 from pathlib import Path
 
-from build_tools.notebook_source import Cell, Source, fail
+from build_tools.notebooks.source import Cell, Source, fail
 
 AUTHORS_GUIDE = "docs/authors/notebooks.md"
 

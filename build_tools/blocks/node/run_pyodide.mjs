@@ -1,7 +1,7 @@
 // Run pages' runnable blocks in real Pyodide under Node (offline: node_modules/pyodide).
 // Usage: node run_pyodide.mjs job.json result.json
 //   job.json: {"runtime_dir", "data_dir", "verify_py", "pages": [{"path", "budget_s", "blocks": [...]}]}
-//   result.json: {"load_ms", "pages": {path: {"ms", "results": [...]}}}  (see verify_page.py)
+//   result.json: {"load_ms", "pages": {path: {"ms", "results": [...]}}}  (see runtime/course_verify.py)
 // A page that runs past its time budget is interrupted (KeyboardInterrupt in the running block)
 // by a watchdog thread through Pyodide's interrupt buffer, so a runaway loop cannot hang CI.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -31,12 +31,12 @@ pyodide.FS.mkdirTree("/runtime");
 for (const name of ["course.py", "course_runner.py"]) {
   pyodide.FS.writeFile(`/runtime/${name}`, readFileSync(`${job.runtime_dir}/${name}`));
 }
-pyodide.FS.writeFile("/runtime/verify_page.py", readFileSync(job.verify_py));
+pyodide.FS.writeFile("/runtime/course_verify.py", readFileSync(job.verify_py));
 pyodide.FS.mkdirTree("/data");
 pyodide.mountNodeFS("/data", job.data_dir);
 pyodide.runPython(`import sys; sys.path.insert(0, "/runtime")
 import course; course.DATA_DIR = "/data"
-from verify_page import verify_page`);
+from course_verify import verify_page`);
 const verifyPage = pyodide.globals.get("verify_page");
 
 const pages = {};

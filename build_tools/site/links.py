@@ -3,8 +3,8 @@
 MkDocs validates links written in Markdown; this checks the final HTML, so links in raw HTML,
 in generated pages and in templates are covered too.
 
-    python -m build_tools.links [SITE_DIR]               # internal links + anchors (default: site/)
-    python -m build_tools.links --external [SITE_DIR]    # list external links and check them (online)
+    python -m build_tools.site.links [SITE_DIR]               # internal links + anchors (default: site/)
+    python -m build_tools.site.links --external [SITE_DIR]    # list external links and check them (online)
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from build_tools.notebook_source import Line
-from build_tools.notebooks import STUB_ERROR, Built
+from build_tools.notebooks.source import Line
+from build_tools.notebooks.generate import STUB_ERROR, Built
 
 DEFAULT_TIMEOUT_S = float(os.environ.get("NOTEBOOK_TIMEOUT_S", "180"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -16,8 +16,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils.meta import get_data
 
-from build_tools import events as ev
-from build_tools.cards import CardError, check_front_matter, insert_after_title, title_end
+from build_tools.site import events as ev
+from build_tools.site.cards import CardError, check_front_matter, insert_after_title, title_end
 
 EVENTS_DIR = "events/"
 LIST_LINE = re.compile(r"^<!-- events-list -->[ \t]*$", re.M)   # markers count on their own line only

@@ -1,4 +1,4 @@
-"""MkDocs hook for the generated notebooks (build_tools.notebooks does the work).
+"""MkDocs hook for the generated notebooks (build_tools.notebooks.generate does the work).
 
 - `mkdocs build`: fails when docs/notebooks/ does not match course_src/ (run `make notebooks`);
   `mkdocs serve`: regenerates them instead, and watches course_src/.
@@ -17,11 +17,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from build_tools.notebook_links import buttons_html, colab_url, repository_from_extra
-from build_tools.notebook_source import NotebookSourceError
-from build_tools.notebooks import stale_files, stale_message, write_all
+from build_tools.notebooks.links import buttons_html, colab_url, repository_from_extra
+from build_tools.notebooks.source import NotebookSourceError
+from build_tools.notebooks.generate import stale_files, stale_message, write_all
 
-CSS = Path(__file__).resolve().parents[1] / "assets" / "notebooks" / "notebooks.css"
+CSS = Path(__file__).resolve().parent / "notebooks.css"
 CSS_URI = "assets/notebooks/notebooks.css"
 SOLUTION_URI = re.compile(r"^notebooks/(?P<track>[^/]+)/(?P<stem>[0-9][0-9]_[^/]+?)\.ipynb$")
 _command = "build"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_tools.blocks import Block, BlockError, parse_block
-from build_tools.pyodide_fence import find_fences
+from build_tools.blocks.spec import Block, BlockError, parse_block
+from build_tools.blocks.fence import find_fences
 
 DEFAULT_SESSION = "page"
 

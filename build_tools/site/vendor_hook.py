@@ -1,10 +1,10 @@
-"""MkDocs hook: add the vendored npm assets (build_tools.vendor) to the site's files."""
+"""MkDocs hook: add the vendored npm assets (build_tools.site.vendor) to the site's files."""
 
 from pathlib import Path
 
 from mkdocs.structure.files import File
 
-from build_tools.vendor import vendored_files
+from build_tools.site.vendor import vendored_files
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -128,8 +128,8 @@ def fetch_data(path: str) -> bytes:
 
 
 def _default_data_dir() -> str:
-    here = os.path.dirname(os.path.abspath(__file__))  # build_tools/runtime
-    return os.path.join(here, "..", "..", "docs", "assets", "data")
+    here = os.path.dirname(os.path.abspath(__file__))  # build_tools/blocks/runtime
+    return os.path.join(here, "..", "..", "..", "docs", "assets", "data")
 
 
 def _fetch_in_browser(url: str) -> bytes:
