@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from build_tools.blocks.contract import PAGE_MODULES_DIR
 from build_tools.blocks.page import PageBlock, PageBlockError, read_page_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
 def verify_in_process(blocks: list[PageBlock], sessions: dict | None = None) -> dict[str, dict]:
     """verify_page in this interpreter, for tests that then call what the blocks defined: block id ->
     its result; `sessions` (optional) receives {session name: course_runner.Session}."""
-    for folder in (str(RUNTIME), str(HERE)):  # as in the drivers: the runtime's own import names
+    for folder in (str(RUNTIME), str(HERE), str(PAGE_MODULES_DIR)):  # the runtime's import names, and course_src/pages
         if folder not in sys.path:
             sys.path.insert(0, folder)
     import course
