@@ -6,6 +6,8 @@
   mkdocs-jupyter renders docs/notebooks/<track>/NN_name.ipynb and copies it beside the page
   (`include_source: true`); the exercise notebook is ignored by mkdocs-jupyter, so MkDocs copies it
   as a static file. Links are relative, so they work under any sub-path.
+- Marks code cells (source and outputs) `data-search-exclude`: the search index keeps a notebook's
+  prose and headings, not its code (build_tools/site/search_hook.py cuts marked elements out).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from build_tools.notebooks.generate import stale_files, stale_message, write_all
 
 CSS = Path(__file__).resolve().parent / "notebooks.css"
 CSS_URI = "assets/notebooks/notebooks.css"
+CODE_CELL = re.compile(r'<div(?=\s)(?=[^>]*\sclass="[^"]*\bjp-CodeCell\b)')
 SOLUTION_URI = re.compile(r"^notebooks/(?P<track>[^/]+)/(?P<stem>[0-9][0-9]_[^/]+?)\.ipynb$")
 _command = "build"
 
@@ -78,6 +81,7 @@ def on_page_content(html, page, config, files):
     match = SOLUTION_URI.match(page.file.src_uri)
     if not match:
         return html
+    html = CODE_CELL.sub("<div data-search-exclude", html)
     repo = repository_from_extra(config.extra)
     name = PurePosixPath(page.file.src_uri).name
     exercise_uri = page.file.src_uri.removesuffix(".ipynb") + ".exercises.ipynb"
