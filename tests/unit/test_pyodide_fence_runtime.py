@@ -15,11 +15,15 @@ sys.path.insert(0, str(ROOT / "build_tools" / "blocks" / "runtime"))
 import course  # noqa: E402
 import course_runner  # noqa: E402
 
+from build_tools.blocks import contract  # noqa: E402
+
+MAX_OUTPUT = contract.SETTINGS["max_output_chars"][0]
+
 
 @pytest.fixture
 def session():
     events = []
-    s = course_runner.Session(lambda kind, payload: events.append((kind, payload)))
+    s = course_runner.Session(lambda kind, payload: events.append((kind, payload)), MAX_OUTPUT)
     s.events = events
     return s
 
@@ -33,17 +37,19 @@ def test_blocks_share_a_namespace_and_output_keeps_its_order_around_figures(sess
     result = session.run("b", "from course import table\ntable([[x]])\nprint('after')")
     assert result["ok"]
     kinds = [k for i, (k, _) in enumerate(session.events) if i == 0 or session.events[i - 1][0] != k]
-    assert kinds == ["stdout", "figure", "stdout"]
-    (figure,) = [p for k, p in session.events if k == "figure"]
-    assert figure["rows"] == [["2"]]
+    assert kinds == ["stdout", "html", "stdout"]
+    assert {k for k, _ in session.events} <= set(contract.EVENT_KINDS)
+    (figure,) = [p for k, p in session.events if k == "html"]
+    assert "<tbody><tr><td>2</td></tr></tbody>" in figure  # drawn by course_render, in the runtime
 
 
 def test_huge_output_is_truncated_and_the_rest_counted(session):
     session.run("flood", "for i in range(200_000):\n    print(i)")
     shown = text(session)
-    assert len(shown) == course_runner.MAX_OUTPUT
-    (dropped,) = [p for k, p in session.events if k == "truncated"]
-    assert dropped == sum(len(f"{i}\n") for i in range(200_000)) - course_runner.MAX_OUTPUT
+    assert len(shown) == MAX_OUTPUT
+    (notice,) = [p for k, p in session.events if k == "html"]
+    dropped = sum(len(f"{i}\n") for i in range(200_000)) - MAX_OUTPUT
+    assert f"Output truncated: {dropped:,} more characters were not shown." in notice
     messages = sum(k == "stdout" for k, _ in session.events)
     assert messages < course_runner.STREAM_FLUSHES + 30  # batched after the first few, not one per line
 
@@ -81,11 +87,17 @@ def test_setup_runs_before_the_readers_code_each_run(session):
     assert text(session) == "7\n"
 
 
-def test_input_without_a_prompt_raises_a_clear_eoferror(session):
+def test_input_raises_a_clear_eoferror(session):
     result = session.run("ask", "input('name? ')")
     assert "EOFError: input() cannot pause a block here" in result["error"]
-    answered = course_runner.Session(session.emit, read_line=lambda prompt: "Ada")
-    assert answered.run("ask", "name = input('name? ')\nprint('hi', name)")["ok"]
+
+
+def test_the_output_cap_is_the_hosts():
+    events = []
+    small = course_runner.Session(lambda kind, payload: events.append((kind, payload)), 10)
+    small.run("p", "print('x' * 25)")
+    assert "".join(p for k, p in events if k == "stdout") == "x" * 10
+    assert "16 more characters" in events[-1][1]
 
 
 def test_heatmap_validates_shapes_and_labels():
@@ -114,3 +126,13 @@ def test_fetch_data_reads_site_files_and_refuses_paths_outside_the_data_folder()
             course.fetch_data(bad)
     with pytest.raises(FileNotFoundError, match="no file docs/assets/data/nope.bin"):
         course.fetch_data("nope.bin")
+
+
+def test_verify_records_figures_and_notices_in_the_output_tail():
+    import course_verify
+
+    block = {"id": "fig", "session": "page", "line": 1, "setup": "", "check": "", "solution": "", "raises": "",
+             "code": "from course import table\ntable([[1]])\nprint('y' * 30)"}
+    (result,) = course_verify.verify_page([block], max_output=10)
+    assert result["ok"], result["problem"]
+    assert result["output_tail"] == "[figure]\n" + "y" * 10 + "Output truncated: 21 more characters were not shown.\n"

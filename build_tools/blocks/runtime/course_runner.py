@@ -2,12 +2,14 @@
 
 Used unchanged in the browser worker, under Node-Pyodide (CI) and under CPython (pre-render):
 
-    session = Session(emit)          # emit(kind, payload): ("stdout"|"stderr", text) or ("figure", dict)
+    session = Session(emit, max_output)  # emit(kind, payload): kind in contract.EVENT_KINDS:
+                                         # ("stdout"|"stderr", text) or ("html", str from course_render)
     result = session.run("bpe-merge", code, setup=..., check=...)
     # -> {"ok": bool, "error": str | None, "error_types": [...], "checks": [{"name", "ok", "message"}]}
 
-Output is buffered (flushed every FLUSH_CHARS or FLUSH_SECONDS) and capped at MAX_OUTPUT characters,
-so a million-line print costs a few host calls, not a million.
+Output is buffered (flushed every FLUSH_CHARS or FLUSH_SECONDS) and capped at `max_output` characters
+(contract.SETTINGS["max_output_chars"], passed in by the host), so a million-line print costs a few
+host calls, not a million. Figures and the truncation notice go out as HTML drawn by course_render.
 """
 
 from __future__ import annotations
@@ -20,15 +22,15 @@ import time
 import traceback
 
 import course
+import course_render
 
-MAX_OUTPUT = 100_000  # characters shown per run; the rest is counted and reported
 FLUSH_CHARS = 8_192
 FLUSH_SECONDS = 0.05
 STREAM_FLUSHES = 200
 
 
 class Output:
-    """A text stream that batches writes to emit() and truncates past MAX_OUTPUT."""
+    """A text stream that batches writes to emit() and truncates past the run's output budget."""
 
     def __init__(self, emit, stream: str, budget: list):
         self.emit, self.stream, self.budget = emit, stream, budget  # budget: [chars left, chars dropped]
@@ -60,32 +62,26 @@ class Output:
         return False
 
 
-def _no_input(prompt: str) -> str:
+def _no_input(prompt: str = "") -> str:
+    """input() cannot wait for the reader (a block runs to its end in one go, in a worker)."""
     raise EOFError("input() cannot pause a block here: set the value in the code instead, "
-                           "e.g. name = \"Ada\"")
+                   "e.g. name = \"Ada\"")
 
 
 class Session:
     """One interpreter's worth of blocks: a shared namespace and the output plumbing."""
 
-    def __init__(self, emit, read_line=None):
+    def __init__(self, emit, max_output: int):
         self.emit = emit
-        self.read_line = read_line or _no_input
+        self.max_output = max_output  # characters shown per run; the rest is counted and reported
         self.namespace = {"__name__": "__main__", "__builtins__": builtins}
 
     def _compile(self, source: str, filename: str):
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         return compile(source, filename, "exec")
 
-    def _input(self, prompt: str = "") -> str:
-        sys.stdout.write(str(prompt))
-        sys.stdout.flush()
-        answer = self.read_line(str(prompt))
-        sys.stdout.write(answer + "\n")
-        return answer
-
     def run(self, block_id: str, code: str, setup: str = "", check: str = "") -> dict:
-        budget = [MAX_OUTPUT, 0]
+        budget = [self.max_output, 0]
         out, err = Output(self.emit, "stdout", budget), Output(self.emit, "stderr", budget)
         names = [f"<{block_id}>", f"<{block_id} setup>", f"<{block_id} check>"]
         result = {"ok": True, "error": None, "error_types": [], "checks": []}
@@ -93,10 +89,10 @@ class Session:
         def figure(data: dict) -> None:
             out.flush()
             err.flush()
-            self.emit("figure", data)
+            self.emit("html", course_render.figure(data))
 
         saved = sys.stdout, sys.stderr, builtins.input, course._sink
-        sys.stdout, sys.stderr, builtins.input, course._sink = out, err, self._input, figure
+        sys.stdout, sys.stderr, builtins.input, course._sink = out, err, _no_input, figure
         try:
             for source, filename in ((setup, names[1]), (code, names[0])):
                 if source.strip():
@@ -111,7 +107,7 @@ class Session:
             err.flush()
             sys.stdout, sys.stderr, builtins.input, course._sink = saved
         if budget[1]:
-            self.emit("truncated", budget[1])
+            self.emit("html", course_render.truncated(budget[1]))
         return result
 
     def _checks(self, source: str, filename: str) -> list[dict]:

@@ -8,9 +8,14 @@ For each block, in its session's shared namespace (like the reader's notebook ce
 Input: a list of block dicts (id, session, line, code, setup, check, solution, raises).
 Output: one dict per block: {"id", "line", "ok", "problem", "checks", "starting_checks",
 "output_tail"}: `checks` with the solution, `starting_checks` with the starting code (exercises).
+The output cap is the reader's (contract.SETTINGS["max_output_chars"]) when the caller passes it.
 """
 
 from __future__ import annotations
+
+import re
+import sys
+from html import unescape
 
 from course_runner import Session
 
@@ -26,8 +31,11 @@ class Recorder:
             self.text.append(payload)
             if sum(map(len, self.text)) > 4 * TAIL:
                 self.text = ["".join(self.text)[-TAIL:]]
-        elif kind == "figure":
-            self.text.append(f"[{payload['kind']}]\n")
+        elif kind == "html":  # from course_render: a notice's words, or "[figure]" for a figure
+            notice = payload.startswith("<p ")
+            self.text.append((unescape(re.sub(r"<[^>]*>", "", payload)) if notice else "[figure]") + "\n")
+        else:
+            raise ValueError(f"unknown output event kind {kind!r}")
 
     def tail(self) -> str:
         self.text, tail = [], "".join(self.text)[-TAIL:]
@@ -57,7 +65,7 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
         out["output_tail"] = recorder.tail()
         return out
 
-    starting = Session(session.emit)
+    starting = Session(session.emit, session.max_output)
     starting.namespace = dict(session.namespace)
     stub = starting.run(block["id"], block["code"], setup=block.get("setup", ""), check=block["check"])
     out["starting_checks"] = stub["checks"]
@@ -82,13 +90,16 @@ def verify_block(session: Session, recorder: Recorder, block: dict) -> dict:
     return out
 
 
-def verify_page(blocks: list[dict], sessions: dict | None = None) -> list[dict]:
+def verify_page(blocks: list[dict], sessions: dict | None = None, max_output: int | None = None) -> list[dict]:
     """Blocks after a failure still run (they may not depend on it); their results name it.
-    `sessions` (optional) receives {session name: Session}, for callers that use what blocks defined."""
+    `sessions` (optional) receives {session name: Session}, for callers that use what blocks defined.
+    `max_output`: characters of output per run, as the reader's page caps it; None keeps all (only a
+    tail is recorded either way)."""
+    max_output = sys.maxsize if max_output is None else max_output
     recorder, failed, results = Recorder(), {}, []
     sessions = {} if sessions is None else sessions
     for block in blocks:
-        session = sessions.setdefault(block["session"], Session(recorder))
+        session = sessions.setdefault(block["session"], Session(recorder, max_output))
         result = verify_block(session, recorder, block)
         result["after_failure_of"] = failed.get(block["session"])
         if not result["ok"]:
