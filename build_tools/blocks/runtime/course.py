@@ -2,10 +2,11 @@
 
     from course import heatmap, lines, table, fetch_data
 
-Each figure function checks its data and sends a plain dict (JSON-able) to the page, which draws
-it as SVG; no HTML or markup ever leaves Python. The same module runs in the browser (Pyodide in a
-Web Worker), under Node-Pyodide and under CPython (build-time pre-render, tests). The runner that
-executes blocks (course_runner) installs `_sink`; without one, figures print a one-line summary.
+Each figure function checks its data and hands a plain dict (JSON-able) to `_sink`. The runner that
+executes blocks (course_runner) installs `_sink` and draws the dict with course_render, the one
+renderer, into escaped HTML/SVG that the page inserts through the contract's allowlist; the reader's
+strings are never markup. Without a runner, figures print a one-line summary. The same module runs in
+the browser (Pyodide in a Web Worker), under Node-Pyodide and under CPython (pre-render, tests).
 """
 
 from __future__ import annotations
