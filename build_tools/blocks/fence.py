@@ -9,127 +9,157 @@ mkdocs.yml (or plain Python-Markdown's extension_configs):
             validator: !!python/name:build_tools.blocks.fence.validator
             format: !!python/name:build_tools.blocks.fence.formatter
 
-The formatter is a pure function of the fence. It emits the code highlighted (what a reader sees
-with JavaScript off), an empty output region holding a pre-render placeholder, the block's spec as
-JSON (data-spec) for assets/pyodide/blocks.js, and the solution in a <details>. `find_fences` locates the fences
-of a page with their line numbers, so the MkDocs hook can report errors as file:line.
+This is the only place a block is read. The formatter parses the fence, hands the block to the
+page's `PageBlocks` (final id and session, page line) and emits: the code highlighted (what a reader
+sees with JavaScript off), an output region holding a placeholder for the pre-rendered output, the
+block's spec as JSON (data-spec) for web/blocks.js, and the solution in a <details>.
+
+Inside a MkDocs build the hook opens a `PageBlocks` per page (`begin_page`), errors are collected
+and reported by the hook as file:line. In plain Python-Markdown an error raises at once.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
-from dataclasses import dataclass
 
+import markdown
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
-from pymdownx.superfences import RE_NESTED_FENCE_START, RE_OPTIONS, SuperFencesException
+from pymdownx.superfences import SuperFencesException
 
-from build_tools.blocks.spec import Block, BlockError, parse_block, parse_options
+from build_tools.blocks.contract import LANGUAGE
+from build_tools.blocks.page import FENCE, PageBlock, PageBlockError, PageBlocks
+from build_tools.blocks.spec import BlockError, parse_block
 
-LANGUAGE = "pyodide"
-PLACEHOLDER = "<!--pyodide-prerender:{digest}-->"
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<rest>.*)$")
+PLACEHOLDER = "<!--pyodide-output:{id}-->"
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
+_active: PageBlocks | None = None  # the page MkDocs is rendering (begin_page/end_page)
 
 
 class PyodideFenceError(SuperFencesException):
-    """Raised from the validator/formatter: superfences lets it through, so the build fails."""
+    """Raised from the formatter in plain Python-Markdown: superfences lets it through."""
+
+
+def begin_page(src_path: str, text: str) -> PageBlocks:
+    """Collect the blocks of the page about to be rendered (`text`: the file as written)."""
+    global _active
+    _active = PageBlocks(src_path, text)
+    return _active
+
+
+def end_page() -> PageBlocks:
+    global _active
+    page, _active = _active, None
+    return page or PageBlocks()
 
 
 def validator(language, inputs, options, attrs, md) -> bool:
-    """Check the header options now (unknown option -> error); keep them for the formatter."""
-    try:
-        parse_options(inputs)
-    except BlockError as error:
-        raise PyodideFenceError(f"```pyodide fence: {error.message}") from None
+    """Keep the header options for the formatter, which checks them with the block's line."""
     options.update(inputs)
     return True
 
 
+_LEXER, _FORMATTER = PythonLexer(), HtmlFormatter(nowrap=True)
+
+
+@functools.lru_cache(maxsize=2048)
 def highlighted(code: str) -> str:
     """Python source -> Material-styled highlighted <div class="highlight"> (pygments classes)."""
-    body = highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))
+    body = highlight(code, _LEXER, _FORMATTER)
     return f'<div class="language-python highlight"><pre><code>{body}</code></pre></div>'
 
 
-def spec_attribute(block: Block) -> str:
+def spec_attribute(block: PageBlock) -> str:
     """The spec as JSON in an HTML attribute. Not a <script type="application/json">: Material's
     instant navigation re-inserts every <script> of a new page and would run it as JavaScript."""
     return html.escape(json.dumps(block.spec(), ensure_ascii=False), quote=True)
 
 
-def render_block(block: Block) -> str:
-    digest = block.digest()
-    element_id = f' id="pyodide-{html.escape(block.options.id)}"' if block.options.id else ""
+def render_block(block: PageBlock) -> str:
+    b = block.block
     solution = ""
-    if block.solution is not None:
+    if b.solution is not None:
         solution = (f'<details class="success pyodide-solution"><summary>Solution</summary>'
-                    f"{highlighted(block.solution)}</details>")
-    kind = " pyodide-exercise" if block.is_exercise else ""
+                    f"{highlighted(b.solution)}</details>")
+    kind = " pyodide-exercise" if b.is_exercise else ""
     return (
-        f'<div class="pyodide-block{kind}"{element_id} data-hash="{digest}" data-spec="{spec_attribute(block)}">'
-        f'<div class="pyodide-source">{highlighted(block.code)}</div>'
-        f'<div class="pyodide-output" role="status" aria-live="polite" aria-label="Output">'
-        f"{PLACEHOLDER.format(digest=digest)}</div>"
+        f'<div class="pyodide-block{kind}" id="pyodide-{html.escape(block.id)}" data-hash="{b.digest()}" '
+        f'data-spec="{spec_attribute(block)}">'
+        f'<div class="pyodide-source">{highlighted(b.code)}</div>'
+        f'<div class="pyodide-output" role="status" aria-live="polite" aria-label="Output">{PLACEHOLDER.format(id=block.id)}</div>'
         f"{solution}</div>"
     )
 
 
+def _unclosed_before_next(src: str) -> int:
+    """Body line of a ```pyodide fence opening inside this body: this fence was never closed."""
+    for number, line in enumerate(src.splitlines(), start=1):
+        opening = FENCE.match(line)
+        if opening and opening.group("info").startswith(LANGUAGE):
+            return number
+    return 0
+
+
 def formatter(src, language, class_name, options, md, **kwargs) -> str:
-    """Fence body + validated options -> the block's HTML (raises on malformed sections)."""
+    """Fence body + header options -> the block's HTML. A malformed block is reported with its line."""
+    page = getattr(md, "pyodide_page", None) or _active
+    standalone = page is None
+    if standalone:
+        page = md.pyodide_page = PageBlocks()
+    line = page.locate(src)
     try:
-        block = parse_block(src, options)
+        swallowed = _unclosed_before_next(src)
+        if swallowed:
+            raise BlockError(f"this ```{LANGUAGE} fence is not closed before the next one (at "
+                             f"{page.where(line + swallowed) if line else f'body line {swallowed}'}): add a "
+                             "closing ``` line after its code")
+        block = page.add(parse_block(src, options), line)
     except BlockError as error:
-        where = f" (line {error.line} of the block)" if error.line else ""
-        raise PyodideFenceError(f"```pyodide fence{where}: {error.message}") from None
-    return render_block(block)
+        where = page.where(line + error.line) if line else page.where(0)
+        message = f"{where}: {error.message}"
+    except PageBlockError as error:
+        message = str(error)
+    else:
+        return render_block(block)
+    if standalone:
+        raise PyodideFenceError(f"```{LANGUAGE} fence, {message}")
+    page.fail(message)
+    return ""
 
 
-@dataclass(frozen=True)
-class FoundFence:
-    line: int  # 1-based line of the opening fence in the page
-    inputs: dict  # header options as superfences parses them
-    body: str  # fence content, de-indented
+def site_extensions() -> tuple[list, dict]:
+    """The markdown_extensions of mkdocs.yml, as Python-Markdown takes them."""
+    from mkdocs.utils import yaml_load
+
+    from build_tools.blocks.contract import ROOT
+
+    names, configs = [], {}
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        entries = yaml_load(f)["markdown_extensions"]
+    for entry in entries:
+        if isinstance(entry, dict):
+            (name, settings), = entry.items()
+            names.append(name)
+            configs[name] = settings or {}
+        else:
+            names.append(entry)
+    return names, configs
 
 
-def _header_inputs(header: str) -> dict:
-    """The options of a fence header, parsed by superfences' own expressions."""
-    match = RE_NESTED_FENCE_START.match(header)
-    if match is None or match.group("unrecognized") or match.group("attrs"):
-        raise BlockError("malformed fence header: write options as key=\"value\", e.g. "
-                         '```pyodide id="merge" timeout="20"')
-    inputs = {}
-    for option in RE_OPTIONS.finditer(match.group("options") or ""):
-        inputs[option.group("key")] = option.group("value") if option.group("value") is not None else option.group("key")
-    return inputs
+@functools.lru_cache(maxsize=1)
+def _site_extensions() -> tuple[list, dict]:
+    return site_extensions()
 
 
-def find_fences(markdown: str) -> list[tuple[FoundFence | None, BlockError | None]]:
-    """Every ```pyodide fence of a page in order, skipping fences nested inside other fences.
-
-    Returns (fence, None), or (None, error) with error.line absolute when the header is malformed.
-    """
-    lines = markdown.splitlines()
-    found, i = [], 0
-    while i < len(lines):
-        opening = FENCE_OPEN.match(lines[i])
-        if not opening:
-            i += 1
-            continue
-        indent, fence = opening.group("indent"), opening.group("fence")
-        closing = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-        end = i + 1
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        rest = opening.group("rest").strip()
-        language = re.match(r"^\.?([\w#.+-]*)", rest).group(1)
-        if language == LANGUAGE:
-            body = "\n".join(l[len(indent):] if l.startswith(indent) else l.lstrip() for l in lines[i + 1:end])
-            try:
-                found.append((FoundFence(i + 1, _header_inputs(fence + rest), body), None))
-            except BlockError as error:
-                found.append((None, BlockError(error.message, i + 1)))
-        i = end + 1
-    return found
+def convert_page(text: str, src_path: str) -> PageBlocks:
+    """Render a page file with the site's extensions, collecting its blocks (errors in .errors)."""
+    page = PageBlocks(src_path, text)
+    names, configs = _site_extensions()
+    md = markdown.Markdown(extensions=names, extension_configs=configs)
+    md.pyodide_page = page
+    md.convert(FRONT_MATTER.sub("", text, count=1))
+    return page

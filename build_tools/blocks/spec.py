@@ -13,18 +13,18 @@ Errors are BlockError(message, line) with `line` relative to the fence: 0 is the
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from build_tools.blocks.contract import DEFAULT_TIMEOUT, LANGUAGE, MAX_TIMEOUT, SECTIONS
+
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 EXCEPTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 MARKER = re.compile(r"^# ?%%(?P<rest>.*)$")
-SECTIONS = ("setup", "check", "solution")
-DEFAULT_TIMEOUT = 30.0
-MAX_TIMEOUT = 600.0
 
 
 class BlockError(ValueError):
@@ -34,6 +34,10 @@ class BlockError(ValueError):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+class SyntaxErrorInBlock(BlockError):
+    """Python that does not compile; a block marked raises="SyntaxError" may show one on purpose."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,10 @@ def parse_options(inputs: dict[str, str]) -> Options:
     values = {}
     for key, value in inputs.items():
         if key not in OPTION_PARSERS:
+            close = difflib.get_close_matches(key, OPTION_PARSERS, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             known = ", ".join(OPTION_PARSERS)
-            raise BlockError(f"unknown option '{key}' on the ```pyodide fence (known options: {known})")
+            raise BlockError(f"unknown option '{key}' on the ```{LANGUAGE} fence: {hint}(known options: {known})")
         values[key] = OPTION_PARSERS[key](value)
     return Options(**values)
 
@@ -128,7 +134,7 @@ def _strip_blank_edges(lines: list[str]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def split_sections(source: str) -> dict[str, tuple[str, int]]:
+def split_sections(source: str, compile_code: bool = True) -> dict[str, tuple[str, int]]:
     """Body -> {"code"|"setup"|"check"|"solution": (text, first body line of the section)}."""
     current, start = "code", 1
     found: dict[str, tuple[list[str], int]] = {"code": ([], 1)}
@@ -145,13 +151,30 @@ def split_sections(source: str) -> dict[str, tuple[str, int]]:
             raise BlockError(f"duplicate section '# %% {name}' (first at body line {found[name][1]})", number)
         current, start = name, number + 1
         found[name] = ([], start)
+    for name, (lines, line) in found.items():
+        if compile_code or name != "code":
+            _compile(name, lines, line)
     return {name: (_strip_blank_edges(lines), line) for name, (lines, line) in found.items()}
+
+
+def _compile(section: str, lines: list[str], first_line: int) -> None:
+    """A syntax error fails the build here, naming its line, rather than later at pre-render."""
+    try:
+        compile("\n".join(lines), f"<{section}>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        where = "the reader's code" if section == "code" else f"the '# %% {section}' section"
+        raise SyntaxErrorInBlock(f"syntax error in {where}: {error.msg}", first_line + (error.lineno or 1) - 1) from None
 
 
 def parse_block(source: str, inputs: dict[str, str]) -> Block:
     """Fence body + header options -> Block, or BlockError naming the problem and its line."""
     options = parse_options(inputs)
-    sections = split_sections(source)
+    try:
+        sections = split_sections(source)
+    except SyntaxErrorInBlock:
+        if not (options.raises or "").endswith(("SyntaxError", "IndentationError", "TabError")):
+            raise
+        sections = split_sections(source, compile_code=False)
     code = sections["code"][0]
     setup = sections.get("setup", ("", 0))[0]
     check, check_line = sections.get("check", ("", 0))

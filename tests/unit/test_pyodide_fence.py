@@ -24,7 +24,13 @@ def test_plain_block_renders_highlighted_code_output_region_and_spec(md):
     assert 'aria-live="polite"' in out
     spec = spec_of(out)
     assert spec["id"] == "hello" and spec["code"] == 'print("hi")\n' and spec["timeout"] == 30.0
-    assert spec["prerender"] is True and spec["session"] is None and spec["packages"] == []
+    assert spec["prerender"] is True and spec["session"] == "page" and spec["packages"] == []
+
+
+def test_spec_carries_the_final_id_and_session_so_the_page_computes_no_defaults(md):
+    out = md('```pyodide\na = 1\n```\n\n```pyodide session="s"\nb = 2\n```\n')
+    specs = [json.loads(html.unescape(m)) for m in re.findall(r'data-spec="([^"]*)"', out)]
+    assert [(s["id"], s["session"]) for s in specs] == [("block-1", "page"), ("block-2", "s")]
 
 
 def test_header_options_are_parsed_into_the_spec(md):
@@ -91,7 +97,7 @@ def test_page_errors_name_the_file_and_the_line_of_the_problem():
 
 def test_duplicate_ids_on_a_page_are_an_error_with_both_lines():
     page = '```pyodide id="a"\nx=1\n```\n\n```pyodide id="a"\ny=2\n```\n'
-    with pytest.raises(PageBlockError, match=r'p\.md:5: duplicate block id "a" \(also used on line 1\)'):
+    with pytest.raises(PageBlockError, match=r'p\.md:5: duplicate block id "a" \(also used at p\.md:1\)'):
         page_blocks(page, "p.md")
 
 
@@ -106,3 +112,38 @@ def test_page_blocks_get_positional_ids_sessions_and_skip_fences_shown_as_exampl
 def test_other_languages_still_render_as_plain_code(md):
     out = md("```python\nprint(1)\n```\n")
     assert "pyodide" not in out and "highlight" in out
+
+
+def test_an_unknown_option_suggests_the_closest_known_one():
+    with pytest.raises(PageBlockError, match=r"p\.md:1: unknown option 'timout' on the ```pyodide fence: did you mean 'timeout'\?"):
+        page_blocks('```pyodide timout="5"\nx = 1\n```\n', "p.md")
+
+
+def test_a_syntax_error_fails_with_its_own_line_and_says_so():
+    page = '# T\n\n```pyodide\nx = 1\ny = (\n# %% check\n@check("c")\ndef _():\n    pass\n# %% solution\nx = 1\n```\n'
+    with pytest.raises(PageBlockError, match=r"p\.md:5: syntax error in the reader's code: '\(' was never closed"):
+        page_blocks(page, "p.md")
+    assert page_blocks('```pyodide raises="SyntaxError"\nx = (\n```\n', "p.md")[0].block.code == "x = (\n"
+
+
+def test_a_fence_left_open_before_the_next_one_is_named_with_both_lines():
+    page = '# T\n\n```pyodide id="a"\nx = 1\n\nSome prose.\n\n```pyodide id="b"\ny = 2\n```\n'
+    with pytest.raises(PageBlockError, match=r"p\.md:3: this ```pyodide fence is not closed before the next one \(at p\.md:8\)"):
+        page_blocks(page, "p.md")
+
+
+def test_a_last_fence_left_open_fails_instead_of_publishing_its_solution_as_text():
+    page = ('# T\n\n```pyodide\na = 1\n```\n\n```pyodide id="ex"\ndef f(): raise NotImplementedError\n'
+            '# %% check\n@check("c")\ndef _():\n    assert f() == 1\n# %% solution\ndef f(): return 1\n')
+    with pytest.raises(PageBlockError, match=r"p\.md:7: this ```pyodide fence is never closed"):
+        page_blocks(page, "p.md")
+
+
+def test_a_block_included_with_a_snippet_is_parsed_and_checked_like_any_other(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # pymdownx.snippets resolves paths from the working directory
+    (tmp_path / "good.md").write_text('```pyodide id="from-snippet"\nprint(1)\n```\n')
+    (tmp_path / "bad.md").write_text('```pyodide colour="red"\nprint(1)\n```\n')
+    blocks = page_blocks('# T\n\n--8<-- "good.md"\n', "p.md")
+    assert [(b.id, b.line) for b in blocks] == [("from-snippet", 0)]
+    with pytest.raises(PageBlockError, match=r"p\.md \(in text included by a snippet\): unknown option 'colour'"):
+        page_blocks('# T\n\n--8<-- "bad.md"\n', "p.md")
