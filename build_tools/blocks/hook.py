@@ -1,11 +1,4 @@
-"""MkDocs hook for runnable blocks (thin shim over build_tools.blocks.page / prerender).
-
-- on_page_markdown: validate the page's ```pyodide fences (errors as file:line) and pre-render them;
-- on_page_content: put the pre-rendered output into the blocks' output regions;
-- on_files: serve the widget (build_tools/assets/pyodide) and the `course` runtime;
-- on_post_page: the extra.pyodide settings as JSON for the page's script.
-The fence itself is rendered by build_tools.blocks.fence (a superfences formatter).
-"""
+"""MkDocs hook for runnable blocks: a thin shim over build_tools.blocks (see README.md there)."""
 
 import json
 from pathlib import Path
@@ -13,64 +6,68 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from build_tools.blocks.page import PageBlockError, page_blocks
-from build_tools.blocks.prerender import prerender_page
-from build_tools.blocks.fence import PLACEHOLDER
+from build_tools.blocks import contract, fence
+from build_tools.blocks.page import PageBlockError
+from build_tools.blocks.prerender import Prerender
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSETS = Path(__file__).resolve().parent / "web"
-RUNTIME = Path(__file__).resolve().parent / "runtime"
-SETTINGS = {"core_url", "packages_url", "prefetch", "max_output_chars", "load_timeout"}
-_rendered: dict[str, list] = {}
-
-
-def source_text(page, markdown: str) -> str:
-    """The page file as written (front matter included, so line numbers match the editor)."""
-    try:
-        return page.file.content_string
-    except Exception:  # generated page with no source file
-        return markdown
-
-
-def settings(config) -> dict:
-    given = (config.get("extra") or {}).get("pyodide") or {}
-    unknown = set(given) - SETTINGS
-    if unknown:
-        raise PluginError(f"mkdocs.yml extra.pyodide: unknown setting(s) {sorted(unknown)}; known: {sorted(SETTINGS)}")
-    return given
+_run: Prerender | None = None
+_config_script = ""
 
 
 def on_config(config):
-    settings(config)
+    try:
+        contract.settings(config.extra.get("pyodide"))
+    except contract.SettingsError as error:
+        raise PluginError(str(error)) from None
     return config
 
 
+def on_pre_build(config):
+    global _run, _config_script
+    page_config = contract.page_config(config.extra.get("pyodide"))
+    _run = Prerender(Path(config["docs_dir"]) / "assets" / "data", page_config["max_output_chars"])
+    data = json.dumps(page_config).replace("<", "\\u003c")
+    _config_script = f'<script id="pyodide-config" type="application/json">{data}</script>'
+
+
+
 def on_files(files, config):
-    for path in sorted(ASSETS.glob("*")):
-        files.append(File.generated(config, f"assets/pyodide/{path.name}", abs_src_path=str(path)))
-    for name in ("course.py", "course_runner.py"):
-        files.append(File.generated(config, f"assets/pyodide/runtime/{name}", abs_src_path=str(RUNTIME / name)))
+    served = {p.name: p for p in contract.WEB_DIR.iterdir() if p.is_file()}
+    served.update({f"runtime/{name}": path for name, path in contract.runtime_files().items()})
+    for name, path in served.items():
+        files.append(File.generated(config, contract.SITE_PREFIX + name, abs_src_path=str(path)))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
-    src = page.file.src_path
-    try:
-        blocks = page_blocks(source_text(page, markdown), src)
-        data_dir = Path(config["docs_dir"]) / "assets" / "data"
-        _rendered[src] = prerender_page(blocks, src, data_dir) if blocks else []
-    except PageBlockError as error:
-        raise PluginError(f"runnable block error: {error}") from None
+    # The file as written, front matter included, so errors give the line the author's editor shows.
+    fence.begin_page(page.file.src_path, page.file.content_string if page.file.abs_src_path else markdown)
     return markdown
 
 
 def on_page_content(html, page, config, files):
-    for digest, output in _rendered.pop(page.file.src_path, []):
-        html = html.replace(PLACEHOLDER.format(digest=digest), output, 1)
+    try:
+        _run.submit(page.file.src_path, fence.end_page().finish())
+    except PageBlockError as error:
+        raise PluginError(f"runnable block error: {error}") from None
     return html
 
 
 def on_post_page(output, page, config):
+    try:
+        outputs = _run.collect(page.file.src_path)
+    except PageBlockError as error:
+        raise PluginError(f"runnable block error: {error}") from None
+    for block_id, html in outputs.items():
+        output = output.replace(fence.PLACEHOLDER.format(id=block_id), html, 1)
     # On every page, not just those with blocks: instant navigation keeps the first page's <head>.
-    data = json.dumps(settings(config)).replace("<", "\\u003c")
-    return output.replace("</head>", f'<script id="pyodide-config" type="application/json">{data}</script></head>', 1)
+    return output.replace("</head>", _config_script + "</head>", 1)
+
+
+def on_post_build(config):
+    _run.close()
+
+
+def on_build_error(error):
+    if _run is not None:
+        _run.close()

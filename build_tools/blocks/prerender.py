@@ -1,12 +1,17 @@
-"""Pre-rendered output: run a page's blocks at build time (CPython) and render what they print.
+"""Pre-rendered output: run the pages' blocks at build time (CPython) and put what they show in the page.
 
-The reader sees the starting code's output (solutions are not applied; checks are not run), in
-page order with one namespace per session, so the page shows results with JavaScript off. Results
-are cached under .cache/pyodide-prerender/ by a hash of the page's blocks and the runtime's source.
+The reader sees the starting code's output (solutions are not applied, checks are not run), in page
+order with one namespace per session, so pages show results with JavaScript off. One driver
+process (runtime/course_drive.py) serves the whole build: the hook submits each page's blocks as
+MkDocs renders it and collects the output when MkDocs writes the page, so the blocks run on the
+second core meanwhile, and the output stays out of the search index (which reads the page before).
 
-A block that raises fails the build with file:line, unless raises="..." names the error or it is an
-exercise whose stub raises NotImplementedError. prerender="false" blocks are skipped, and so are
-sessions that need a package (packages="...") the build's Python does not have.
+Results are cached in .cache/pyodide-prerender/ by a hash of the blocks, the runtime files and the
+data files' contents (so a fresh clone with the cache restored hits it). A block that raises fails
+the build with file:line, unless raises="..." names the error or it is an exercise whose stub
+raises NotImplementedError; one that runs past its timeout fails it naming that block.
+prerender="false" blocks are skipped, and so are sessions that need a package (packages="...")
+the build's Python does not have.
 """
 
 from __future__ import annotations
@@ -14,41 +19,27 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
+import queue
 import subprocess
 import sys
-from html import escape
+import threading
+import time
 from pathlib import Path
 
-from build_tools.blocks.figures import render_figure
+from build_tools.blocks.contract import ROOT, RUNTIME_DIR, runtime_files
 from build_tools.blocks.page import PageBlock, PageBlockError
+from build_tools.blocks.page import where as page_where
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = Path(__file__).resolve().parent / "runtime"
 CACHE = ROOT / ".cache" / "pyodide-prerender"
-
-DRIVER = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import course
-course.DATA_DIR = sys.argv[2]
-from course_runner import Session
-sessions, out = {}, []
-for block in json.load(sys.stdin):
-    events = []
-    emit = lambda kind, payload, events=events: events.append([kind, payload])
-    session = sessions.setdefault(block["session"], Session(emit))
-    session.emit = emit
-    result = session.run(block["id"], block["code"], setup=block["setup"])
-    out.append({"events": events, "result": result})
-sys.__stdout__.write(json.dumps(out))
-"""
+GRACE_S = 10  # beyond a block's own time limit, before the host gives up on the driver
 
 
 def _importable(package: str) -> bool:
     return importlib.util.find_spec(package.replace("-", "_")) is not None
 
 
-def _jobs(blocks: list[PageBlock]) -> list[dict]:
+def jobs(blocks: list[PageBlock]) -> list[dict]:
     """Blocks to pre-render. A session that needs a package the build's Python lacks is skipped
     (site builds install no numpy); the reader still runs it, and CI runs it under CPython."""
     unavailable = {b.session for b in blocks if not all(map(_importable, b.block.options.packages))}
@@ -57,94 +48,166 @@ def _jobs(blocks: list[PageBlock]) -> list[dict]:
             for b in blocks if b.block.options.prerender and b.session not in unavailable]
 
 
-def cache_key(jobs: list[dict], data_dir: Path) -> str:
-    """Blocks + runtime source + Python version + the data files' sizes and mtimes (fetch_data)."""
+_file_hashes: dict[tuple, str] = {}
+
+
+def _content_hash(path: Path) -> str:
+    """sha256 of a file, remembered while its size and mtime stay the same (serve rebuilds)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _file_hashes:
+        _file_hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _file_hashes[key]
+
+
+def environment_key(data_dir: Path) -> str:
+    """What every page's output depends on besides its blocks: Python, runtime files, data files."""
     h = hashlib.sha256(sys.version.encode())
+    for name, path in sorted(runtime_files().items()):
+        h.update(f"{name}:{_content_hash(path)};".encode())
     if data_dir.is_dir():
-        for path in sorted(data_dir.rglob("*")):
-            stat = path.stat()
-            h.update(f"{path.relative_to(data_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    for name in ("course.py", "course_runner.py"):
-        h.update((RUNTIME / name).read_bytes())
-    h.update((Path(__file__).resolve().parent / "figures.py").read_bytes())
-    h.update(json.dumps(jobs, sort_keys=True).encode())
+        for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+            h.update(f"{path.relative_to(data_dir).as_posix()}:{_content_hash(path)};".encode())
+    return h.hexdigest()
+
+
+def cache_key(page_jobs: list[dict], environment: str, max_output: int) -> str:
+    h = hashlib.sha256(environment.encode())
+    h.update(json.dumps([page_jobs, max_output], sort_keys=True).encode())
     return h.hexdigest()[:24]
 
 
-def execute(jobs: list[dict], data_dir: Path, src_path: str) -> list[dict]:
-    limit = sum(j["timeout"] for j in jobs) + 10
-    try:
-        proc = subprocess.run([sys.executable, "-c", DRIVER, str(RUNTIME), str(data_dir)], input=json.dumps(jobs),
-                              capture_output=True, text=True, timeout=limit, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        raise PageBlockError(f"{src_path}:{jobs[0]['line']}: pre-rendering the page's blocks took over {limit:.0f} s: "
-                             'make the slow block faster, or add prerender="false" to it') from None
-    if proc.returncode != 0:
-        raise PageBlockError(f"{src_path}:{jobs[0]['line']}: pre-render crashed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout)
-
-
 def check_outcome(job: dict, result: dict, src_path: str) -> None:
+    where = f'{page_where(src_path, job["line"])}: block "{job["id"]}"'
+    if "TimeLimit" in result["error_types"]:
+        raise PageBlockError(f"{where} ran past its time limit of {job['timeout']:g} s at pre-render: make it "
+                             'faster, give it a larger timeout="...", or add prerender="false" to it')
     if result["ok"]:
         if job["raises"]:
-            raise PageBlockError(f'{src_path}:{job["line"]}: block "{job["id"]}" is marked raises="{job["raises"]}" '
-                                 "but ran without error at pre-render")
+            raise PageBlockError(f'{where} is marked raises="{job["raises"]}" but ran without error at pre-render')
         return
     expected = job["raises"] and job["raises"].rsplit(".", 1)[-1] in result["error_types"]
     stub = job["exercise"] and "NotImplementedError" in result["error_types"]
     if not (expected or stub):
-        raise PageBlockError(f'{src_path}:{job["line"]}: block "{job["id"]}" raised at pre-render (mark it '
-                             f'raises="..." if that is the point, or prerender="false"):\n{result["error"]}')
+        raise PageBlockError(f"{where} raised an error at pre-render (if that is the point, mark it "
+                             f'raises="{result["error_types"][0] if result["error_types"] else "..."}"):\n'
+                             f'{result["error"]}')
 
 
-def render_events(events: list, result: dict, show_error: bool) -> str:
-    parts, text, stream = [], [], None
+class Driver:
+    """The course_drive.py process: requests written to its stdin, replies read by a thread."""
 
-    def flush():
-        if text:
-            parts.append(f'<pre class="pyodide-text pyodide-{stream}">{escape("".join(text))}</pre>')
-            text.clear()
+    def __init__(self, data_dir: Path):
+        paths = os.pathsep.join(sorted({str(p.parent) for p in runtime_files().values()}))
+        env = {**os.environ, "PYTHONPATH": paths, "PYTHONDONTWRITEBYTECODE": "1"}
+        self.proc = subprocess.Popen([sys.executable, str(RUNTIME_DIR / "course_drive.py"), str(data_dir)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, encoding="utf-8", cwd=ROOT, env=env)
+        self.replies: queue.Queue = queue.Queue()
+        self.stderr: list[str] = []
+        self.readers = [threading.Thread(target=self._read, args=(self.proc.stdout, self.replies.put), daemon=True),
+                        threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr.append), daemon=True)]
+        for reader in self.readers:
+            reader.start()
 
-    for kind, payload in events:
-        if kind in ("stdout", "stderr"):
-            if kind != stream:
-                flush()
-                stream = kind
-            text.append(payload)
-        else:
-            flush()
-            stream = None
-            if kind == "figure":
-                parts.append(render_figure(payload))
-            elif kind == "truncated":
-                parts.append(f'<p class="pyodide-notice pyodide-notice-warning">Output truncated: {payload:,} more '
-                             "characters were not shown.</p>")
-    flush()
-    if show_error and result["error"]:
-        parts.append(f'<pre class="pyodide-text pyodide-error">{escape(result["error"])}</pre>')
-    return f'<div class="pyodide-prerendered">{"".join(parts)}</div>' if parts else ""
+    @staticmethod
+    def _read(stream, sink) -> None:
+        for line in stream:
+            sink(line)
+        sink(None)  # end of stream
+
+    def send(self, request: dict) -> None:
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for reader in self.readers:
+            reader.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
-def prerender_page(blocks: list[PageBlock], src_path: str, data_dir: Path) -> list[tuple[str, str]]:
-    """-> [(block digest, output HTML)] in page order, for the blocks that pre-render."""
-    jobs = _jobs(blocks)
-    if not jobs:
-        return []
-    rendered_ids = {j["id"] for j in jobs}
-    digests = [b.block.digest() for b in blocks if b.id in rendered_ids]
-    cached = CACHE / f"{cache_key(jobs, data_dir)}.json"
-    if cached.exists():
-        cached.touch()  # recently used: kept by _prune
-        return [tuple(x) for x in json.loads(cached.read_text())]
-    outcomes = execute(jobs, data_dir, src_path)
-    rendered = []
-    for job, digest, outcome in zip(jobs, digests, outcomes):
-        check_outcome(job, outcome["result"], src_path)
-        rendered.append((digest, render_events(outcome["events"], outcome["result"], bool(job["raises"]))))
-    CACHE.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps(rendered))
-    _prune(CACHE)
-    return rendered
+class Prerender:
+    """Pre-render for one build: submit(page) as pages are rendered, collect(page) as they are written."""
+
+    def __init__(self, data_dir: Path, max_output: int):
+        self.data_dir, self.max_output = data_dir, max_output
+        self.environment = environment_key(data_dir)
+        self.driver: Driver | None = None
+        self.pending: dict[str, dict] = {}  # src_path -> {"jobs", "key", "sent"}
+        self.done: dict[str, dict] = {}  # src_path -> {block id: html}
+        self.replies: dict[str, list[dict]] = {}  # src_path -> replies read so far
+
+    def submit(self, src_path: str, blocks: list[PageBlock]) -> None:
+        page_jobs = jobs(blocks)
+        if not page_jobs:
+            self.done[src_path] = {}
+            return
+        key = cache_key(page_jobs, self.environment, self.max_output)
+        cached = CACHE / f"{key}.json"
+        if cached.exists():
+            os.utime(cached)  # recently used: kept by _prune
+            self.done[src_path] = json.loads(cached.read_text(encoding="utf-8"))
+            return
+        if self.driver is None or self.driver.proc.poll() is not None:
+            self.driver = Driver(self.data_dir)
+        self.driver.send({"op": "prerender", "page": src_path, "max_output": self.max_output,
+                          "blocks": [{k: j[k] for k in ("id", "session", "code", "setup", "timeout", "raises")}
+                                     for j in page_jobs]})
+        self.pending[src_path] = {"jobs": page_jobs, "key": key}
+
+    def collect(self, src_path: str) -> dict[str, str]:
+        """{block id: output HTML} of a submitted page, waiting for the driver if need be."""
+        if src_path in self.done:
+            return self.done.pop(src_path)
+        pending = self.pending.pop(src_path, None)
+        if pending is None:
+            return {}
+        replies = self._wait_for(src_path, {j["id"]: j for j in pending["jobs"]})
+        by_id = {r["id"]: r for r in replies if "html" in r}
+        for job in pending["jobs"]:
+            check_outcome(job, by_id[job["id"]]["result"], src_path)
+        outputs = {i: r["html"] for i, r in by_id.items()}
+        CACHE.mkdir(parents=True, exist_ok=True)
+        (CACHE / f"{pending['key']}.json").write_text(json.dumps(outputs), encoding="utf-8")
+        _prune(CACHE)
+        return outputs
+
+    def _wait_for(self, src_path: str, jobs_by_id: dict[str, dict]) -> list[dict]:
+        """Read replies until the page is done; a block past its limit + GRACE_S ends the driver."""
+        running, since = None, time.monotonic()
+        while not any(r.get("done") for r in self.replies.get(src_path, [])):
+            limit = jobs_by_id[running]["timeout"] + GRACE_S if running else GRACE_S * 6
+            try:
+                line = self.driver.replies.get(timeout=max(0.0, since + limit - time.monotonic()))
+            except queue.Empty:
+                self._fail(src_path, jobs_by_id.get(running), "stopped answering")
+            if line is None:
+                self._fail(src_path, jobs_by_id.get(running), "crashed")
+            reply = json.loads(line)
+            self.replies.setdefault(reply["page"], []).append(reply)
+            if reply["page"] == src_path and "start" in reply:
+                running, since = reply["start"], time.monotonic()
+        return self.replies.pop(src_path)
+
+    def _fail(self, src_path: str, job: dict | None, what: str):
+        self.driver.close()
+        stderr = "".join(line for line in self.driver.stderr if line)[-3000:]
+        self.driver = None
+        self.pending.clear()
+        self.replies.clear()
+        where = f'{page_where(src_path, job["line"])}: block "{job["id"]}"' if job else f"{src_path}:"
+        raise PageBlockError(f"{where} pre-render {what} (the block may loop in C code or use too much memory; "
+                             f'add prerender="false" to it if it must)\n{stderr}')
+
+    def close(self) -> None:
+        if self.driver is not None:
+            self.driver.close()
+            self.driver = None
 
 
 def _prune(cache: Path, keep: int = 500) -> None:
@@ -152,3 +215,13 @@ def _prune(cache: Path, keep: int = 500) -> None:
     entries = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime)
     for old in entries[:-keep]:
         old.unlink(missing_ok=True)
+
+
+def prerender_page(blocks: list[PageBlock], src_path: str, data_dir: Path, max_output: int) -> dict[str, str]:
+    """One page, start to end (tests, tools): {block id: output HTML}."""
+    run = Prerender(data_dir, max_output)
+    try:
+        run.submit(src_path, blocks)
+        return run.collect(src_path)
+    finally:
+        run.close()
