@@ -1,28 +1,32 @@
-"""Run every runnable block of the site: real Pyodide under Node, CPython for sessions with packages=.
+"""Check every runnable block of the site: real Pyodide under Node, CPython for sessions with packages=.
 
-Shared by tests/blocks/test_every_block.py, the chapter tests (verify_in_process) and bench/run_blocks.py.
+The rule (runtime/course_verify.py): plain blocks run cleanly or raise what they declare; an
+exercise's checks fail on its starting code and pass on its solution. Used by tests/blocks, the
+chapter tests (verify_in_process) and bench/run_blocks.py:
+
+    python -m build_tools.blocks.check [page.md ...]      # prints one line per problem; exit 1 if any
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from build_tools.blocks.contract import PAGE_MODULES_DIR
+from build_tools.blocks.contract import HERE, ROOT, RUNTIME_DIR, runtime_files, settings
 from build_tools.blocks.page import PageBlock, PageBlockError, read_page_blocks
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-HERE = Path(__file__).resolve().parent
-RUNTIME = HERE / "runtime"
 DATA = DOCS / "assets" / "data"
+MAX_OUTPUT = settings({})["max_output_chars"]  # as a reader's page caps output
 
 
 def all_pages(docs: Path = DOCS) -> list[str]:
-    return sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    """Every page MkDocs builds (notes beside data files are excluded from the site)."""
+    return sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if "assets/data" not in p.as_posix())
 
 
 def block_dict(block: PageBlock) -> dict:
@@ -59,10 +63,10 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
         return {"load_ms": 0, "pages": {}}
     with tempfile.TemporaryDirectory() as tmp:
         job, result = Path(tmp, "job.json"), Path(tmp, "result.json")
-        job.write_text(json.dumps({"runtime_dir": str(RUNTIME), "data_dir": str(DATA),
-                                   "verify_py": str(RUNTIME / "course_verify.py"),
-                                   "pages": [{"path": p, "blocks": b, "budget_s": page_budget(b)}
-                                             for p, b in jobs.items()]}))
+        job.write_text(json.dumps({
+            "runtime_files": {name: str(path) for name, path in runtime_files().items()},
+            "data_dir": str(DATA), "max_output": MAX_OUTPUT,
+            "pages": [{"path": p, "blocks": b, "budget_s": page_budget(b)} for p, b in jobs.items()]}))
         proc = subprocess.run(["node", str(HERE / "node" / "run_pyodide.mjs"), str(job), str(result)],
                               cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0 or not result.exists():
@@ -70,38 +74,48 @@ def run_pyodide(jobs: dict, timeout: float = 1200) -> dict:
         return json.loads(result.read_text())
 
 
+def run_cpython(jobs: dict, timeout: float = 1200) -> dict:
+    """The same check under CPython, through the build's driver (runtime/course_drive.py)."""
+    if not jobs:
+        return {"pages": {}}
+    requests = "".join(json.dumps({"op": "verify", "page": path, "blocks": blocks, "max_output": MAX_OUTPUT,
+                                   "budget_s": page_budget(blocks)}) + "\n" for path, blocks in jobs.items())
+    paths = os.pathsep.join(sorted({str(p.parent) for p in runtime_files().values()}))
+    proc = subprocess.run([sys.executable, str(RUNTIME_DIR / "course_drive.py"), str(DATA)], input=requests,
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": paths})
+    if proc.returncode != 0:
+        raise RuntimeError(f"CPython block runner failed:\n{proc.stderr[-4000:]}")
+    return {"pages": {reply["page"]: {"results": reply["results"]}
+                      for reply in map(json.loads, proc.stdout.splitlines()) if reply.get("done")}}
+
+
 def verify_in_process(blocks: list[PageBlock], sessions: dict | None = None) -> dict[str, dict]:
     """verify_page in this interpreter, for tests that then call what the blocks defined: block id ->
     its result; `sessions` (optional) receives {session name: course_runner.Session}."""
-    for folder in (str(RUNTIME), str(HERE), str(PAGE_MODULES_DIR)):  # the runtime's import names, and course_src/pages
+    for folder in sorted({str(p.parent) for p in runtime_files().values()}):  # as in the drivers
         if folder not in sys.path:
             sys.path.insert(0, folder)
     import course
     from course_verify import verify_page
 
     course.DATA_DIR = str(DATA)
-    return {r["id"]: r for r in verify_page([block_dict(b) for b in blocks], sessions)}
+    return {r["id"]: r for r in verify_page([block_dict(b) for b in blocks], sessions, max_output=MAX_OUTPUT)}
 
 
-CPYTHON_DRIVER = """
-import json, sys, time
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
-import course; course.DATA_DIR = sys.argv[3]
-from course_verify import verify_page
-pages = {}
-for path, blocks in json.load(sys.stdin).items():
-    t = time.perf_counter()
-    results = verify_page(blocks)
-    pages[path] = {"ms": (time.perf_counter() - t) * 1000, "results": results}
-sys.__stdout__.write(json.dumps({"pages": pages}))
-"""
+def problems(pages: list[str]) -> list[str]:
+    """One line per block that breaks the rule, as `page.md:line block 'id' (runner): problem`."""
+    pyodide, cpython, errors = plan(pages)
+    out = [f"{error}" for error in errors.values()]
+    for runner, report in (("pyodide", run_pyodide(pyodide)), ("cpython", run_cpython(cpython))):
+        for path, page in report["pages"].items():
+            for r in page["results"]:
+                if not r["ok"]:
+                    out.append(f"{path}:{r['line']} block '{r['id']}' ({runner}): {r['problem']}")
+    return out
 
 
-def run_cpython(jobs: dict, timeout: float = 1200) -> dict:
-    if not jobs:
-        return {"pages": {}}
-    proc = subprocess.run([sys.executable, "-c", CPYTHON_DRIVER, str(RUNTIME), str(HERE), str(DATA)],
-                          input=json.dumps(jobs), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"CPython block runner failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout)
+if __name__ == "__main__":
+    found = problems(sys.argv[1:] or all_pages())
+    print("\n".join(found) or "Every block passes.")
+    sys.exit(1 if found else 0)

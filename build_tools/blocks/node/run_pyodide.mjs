@@ -1,6 +1,6 @@
 // Run pages' runnable blocks in real Pyodide under Node (offline: node_modules/pyodide).
 // Usage: node run_pyodide.mjs job.json result.json
-//   job.json: {"runtime_dir", "data_dir", "verify_py", "pages": [{"path", "budget_s", "blocks": [...]}]}
+//   job.json: {"runtime_files": {name: path}, "data_dir", "max_output", "pages": [{"path", "budget_s", "blocks": [...]}]}
 //   result.json: {"load_ms", "pages": {path: {"ms", "results": [...]}}}  (see runtime/course_verify.py)
 // A page that runs past its time budget is interrupted (KeyboardInterrupt in the running block)
 // by a watchdog thread through Pyodide's interrupt buffer, so a runaway loop cannot hang CI.
@@ -28,10 +28,9 @@ const watchdog = new Worker(`
 watchdog.postMessage({ buffer: interrupt.buffer });
 
 pyodide.FS.mkdirTree("/runtime");
-for (const name of ["course.py", "course_runner.py"]) {
-  pyodide.FS.writeFile(`/runtime/${name}`, readFileSync(`${job.runtime_dir}/${name}`));
+for (const [name, path] of Object.entries(job.runtime_files)) {  // contract.runtime_files(): as in the browser
+  pyodide.FS.writeFile(`/runtime/${name}`, readFileSync(path));
 }
-pyodide.FS.writeFile("/runtime/course_verify.py", readFileSync(job.verify_py));
 pyodide.FS.mkdirTree("/data");
 pyodide.mountNodeFS("/data", job.data_dir);
 pyodide.runPython(`import sys; sys.path.insert(0, "/runtime")
@@ -43,7 +42,9 @@ const pages = {};
 for (const page of job.pages) {
   const t = performance.now();
   watchdog.postMessage({ budgetMs: page.budget_s * 1000 });
-  const results = verifyPage(pyodide.toPy(page.blocks));
+  const blocks = pyodide.toPy(page.blocks);
+  const results = verifyPage.callKwargs(blocks, { max_output: job.max_output });
+  blocks.destroy();
   watchdog.postMessage({ budgetMs: 0 });
   Atomics.store(interrupt, 0, 0);
   pages[page.path] = { ms: performance.now() - t, results: results.toJs({ dict_converter: Object.fromEntries }) };
