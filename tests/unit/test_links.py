@@ -51,12 +51,6 @@ def test_check_site_passes_a_consistent_site_and_accepts_named_anchors(tmp_path)
     assert links.check_site(tmp_path) == []
 
 
-def test_external_links_are_listed_with_their_pages(tmp_path):
-    write(tmp_path, "index.html", '<a href="https://example.org/a#frag">x</a><a href="b/">y</a>')
-    write(tmp_path, "b/index.html", '<a href="https://example.org/a">x</a>')
-    assert links.external_links(tmp_path) == {"https://example.org/a": ["b/index.html", "index.html"]}
-
-
 def test_command_line_reports_broken_links_with_exit_status(tmp_path, capsys):
     write(tmp_path, "index.html", '<a href="#missing">x</a>')
     assert links.main([str(tmp_path)]) == 1
@@ -73,8 +67,49 @@ def test_scan_reads_ids_and_hrefs_but_not_inside_scripts_or_comments():
     assert hrefs == ["a/?x=1&y=2#f"]
 
 
-def test_external_list_mode_prints_each_url_with_its_pages_without_fetching(tmp_path, capsys):
-    write(tmp_path, "index.html", '<a href="https://example.org/a">x</a><a href="http://example.com/b#c">y</a>')
-    assert links.main(["--external", "--list", str(tmp_path)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out == ["http://example.com/b\t1 page(s): index.html", "https://example.org/a\t1 page(s): index.html"]
+def test_rebuild_rescans_only_pages_whose_content_changed(tmp_path, monkeypatch):
+    site, cache_file = tmp_path / "site", tmp_path / "cache/scans.json"
+    write(site, "index.html", '<a href="a/#x">a</a>')
+    write(site, "a/index.html", '<h2 id="x">X</h2>')
+    scanned = []
+    real_scan = links.scan_html
+    monkeypatch.setattr(links, "scan_html", lambda text: scanned.append(text) or real_scan(text))
+
+    assert links.check_site(site, cache=links.ScanCache(cache_file)) == []
+    assert len(scanned) == 2 and cache_file.is_file()
+    scanned.clear()
+    assert links.check_site(site, cache=links.ScanCache(cache_file)) == []  # a new build: from the cache
+    assert scanned == []
+    write(site, "a/index.html", '<h2 id="y">Y</h2>')  # one page edited
+    assert links.check_site(site, cache=links.ScanCache(cache_file)) == [
+        "index.html: link 'a/#x' -> a/index.html has no anchor #x"]
+    assert len(scanned) == 1 and 'id="y"' in scanned[0]
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path):
+    write(tmp_path / "site", "index.html", '<a href="#top" id="top">x</a>')
+    (tmp_path / "scans.json").write_text("{not json")
+    assert links.check_site(tmp_path / "site", cache=links.ScanCache(tmp_path / "scans.json")) == []
+
+
+def test_problems_name_the_source_file_and_line(tmp_path):
+    (tmp_path / "docs").mkdir()
+    source = tmp_path / "docs/index.md"
+    source.write_text("# Home\n\nSee [the other page](other.md#gone).\n\n<a href=\"nowhere/\">raw</a>\n")
+    write(tmp_path / "site", "index.html", '<a href="other/#gone">x</a><a href="nowhere/">y</a>')
+    write(tmp_path / "site", "other/index.html", "<h1 id='other'>Other</h1>")
+    problems = links.check_site(tmp_path / "site", sources={"index.html": ("docs/index.md", source),
+                                                            "other/index.html": ("gen.md", None)})
+    assert problems == [
+        "docs/index.md:3: index.html: link 'other/#gone' -> other/index.html has no anchor #gone",
+        "docs/index.md:5: index.html: link 'nowhere/' -> no file nowhere/index.html",
+    ]
+
+
+def test_source_line_finds_the_link_as_written_or_by_its_fragment_or_name():
+    text = ("# T\n\nThe glossary has #masking-free terms.\n[a](../03-attention.md#masking)\n"
+            "<a href=\"files/x.ics\">b</a>\n[c](glossary.md)\n")
+    assert links.source_line(text, "../03-attention/#masking") == 4  # by fragment
+    assert links.source_line(text, "files/x.ics") == 5  # as written
+    assert links.source_line(text, "../glossary/") == 6  # by page name, in a link target
+    assert links.source_line(text, "../elsewhere/") is None
