@@ -190,7 +190,9 @@ def test_line_plot_has_about_five_nice_ticks_on_each_linear_axis():
     assert y == ["0", "1", "2", "3", "4"]  # the y range grows to whole steps
     assert x == ["0", "250", "500", "750"]
     steps = Tree(course_render.figure(lines({"a": [1, 2, 3]})))
-    assert steps.labels("pyodide-x-tick") == ["0", "1", "2"]
+    assert steps.labels("pyodide-x-tick") == ["0", "1", "2"]  # whole steps for indices
+    fifty = Tree(course_render.figure(lines({"a": list(range(50))})))
+    assert fifty.labels("pyodide-x-tick") == ["0", "10", "20", "30", "40"]
 
 
 def test_log_axis_labels_powers_of_ten_thinned_to_six_and_no_e_notation():

@@ -67,11 +67,13 @@ def _json(value) -> str:
     return escape(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
 
 
-def nice_step(lo: float, hi: float, count: int = 5) -> float:
-    """A round step (1, 2, 2.5 or 5 x 10^k) that cuts lo..hi into about `count` - 1 parts."""
-    raw = (hi - lo) / max(1, count - 1)
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999)
+def nice_step(lo: float, hi: float, count: int = 5, whole: bool = False) -> float:
+    """The round step (1, 2, 2.5 or 5 x 10^k; whole numbers only if `whole`) that cuts lo..hi into
+    the number of ticks closest to `count`."""
+    power = 10 ** math.floor(math.log10((hi - lo) / max(1, count - 1)))
+    steps = [m * p for p in (power / 10, power, power * 10) for m in (1, 2, 2.5, 5)]
+    steps = [st for st in steps if not whole or (st >= 1 and float(st).is_integer())] or [1]
+    return min(steps, key=lambda st: abs((hi - lo) / st + 1 - count))
 
 
 def nice_ticks(lo: float, hi: float, step: float) -> list[float]:
@@ -212,10 +214,8 @@ def lines(d: dict) -> str:
     xlo, xhi = (min(known_x), max(known_x)) if known_x else (0.0, 1.0)
     if xlo == xhi:
         xlo, xhi = xlo - 1, xhi + 1
-    xstep = nice_step(xlo, xhi)
-    if all(float(x).is_integer() for x in known_x):  # steps, indices: no ticks between whole numbers
-        xstep = max(1, xstep)
-    xticks = nice_ticks(xlo, xhi, xstep)
+    whole = all(float(x).is_integer() for x in known_x)  # steps, indices: no ticks between them
+    xticks = nice_ticks(xlo, xhi, nice_step(xlo, xhi, whole=whole))
     px = lambda x: L + (x - xlo) / (xhi - xlo) * (W - L - R)  # noqa: E731
     py = lambda u: T + (1 - (u - ylo) / (yhi - ylo)) * PH  # noqa: E731  (u in plot units)
     bottom = T + PH
