@@ -65,6 +65,12 @@ SETTINGS = {
 }
 
 
+def settings_markdown() -> str:
+    """The settings as a Markdown table, for the authors' guide (the docs restate no default)."""
+    rows = [f"| `{name}` | `{json.dumps(default)}` | {meaning} |" for name, (default, _, meaning) in SETTINGS.items()]
+    return "\n".join(["| Setting | Default | Meaning |", "| --- | --- | --- |", *rows])
+
+
 class SettingsError(ValueError):
     """A wrong `extra.pyodide` entry in mkdocs.yml."""
 
@@ -126,7 +132,7 @@ HTML_IMAGE_PREFIX = "data:image/png;base64,"  # the only URL an attribute may ho
 def page_config(given_settings: dict | None) -> dict:
     """What every page's script needs, as JSON (<script id="pyodide-config">). URLs are relative to
     the site root."""
-    return {
+    return json.loads(json.dumps({  # plain JSON values: lists, not tuples
         **settings(given_settings),
         "runtime_url": SITE_PREFIX + "runtime/",
         "runtime_files": list(runtime_files()),
@@ -138,4 +144,4 @@ def page_config(given_settings: dict | None) -> dict:
         "event_kinds": list(EVENT_KINDS),
         "html": {"elements": HTML_ELEMENTS, "global_attributes": list(HTML_GLOBAL_ATTRIBUTES),
                  "image_prefix": HTML_IMAGE_PREFIX},
-    }
+    }))
