@@ -14,6 +14,7 @@ Exercise regions (``### BEGIN SOLUTION`` ... ``### END SOLUTION``) become
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -210,8 +211,42 @@ def expected_files(course_src: Path, docs_dir: Path, repo: Repository, root: Pat
     return out
 
 
-def stale_files(course_src: Path, docs_dir: Path, repo: Repository, root: Path = ROOT) -> list[str]:
-    """Problems with the committed notebooks (missing, out of date, orphaned); empty when current."""
+GENERATOR = Path(__file__).resolve().parent  # its .py files are part of the staleness key
+
+
+def tree_digest(*paths: Path, extra: str = "") -> str:
+    """Hash of the names and contents of every file under `paths` (caches skipped), plus `extra`."""
+    digest = hashlib.blake2b(extra.encode(), digest_size=16)
+    for top in paths:
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stale_files(course_src: Path, docs_dir: Path, repo: Repository, root: Path = ROOT,
+                cache: Path | None = None) -> list[str]:
+    """Problems with the committed notebooks (missing, out of date, orphaned); empty when current.
+
+    With `cache` (a file), a clean result is remembered by a hash of course_src/, docs/notebooks/,
+    the generator's own sources and its settings: the next check of the same trees costs only the hash.
+    """
+    key = ""
+    if cache is not None:
+        key = tree_digest(course_src, docs_dir / "notebooks", *sorted(GENERATOR.glob("*.py")),
+                          extra=f"{repo!r} {root} {nbformat.__version__}")
+        if cache.is_file() and cache.read_text(encoding="utf-8").strip() == key:
+            return []
+    problems = _stale_files(course_src, docs_dir, repo, root)
+    if cache is not None and not problems:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(key + "\n", encoding="utf-8")
+    return problems
+
+
+def _stale_files(course_src: Path, docs_dir: Path, repo: Repository, root: Path) -> list[str]:
     expected = expected_files(course_src, docs_dir, repo, root)
     problems = []
     for path, text in expected.items():

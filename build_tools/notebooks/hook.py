@@ -58,7 +58,8 @@ def on_pre_build(config):
         if _command == "serve":
             write_all(course_src, docs, repo, root)
             return
-        problems = stale_files(course_src, docs, repo, root)
+        # a clean result is cached by a hash of the sources, the notebooks and the generator
+        problems = stale_files(course_src, docs, repo, root, cache=root / ".cache/notebooks/stale-check")
     except NotebookSourceError as error:
         raise PluginError(f"notebook source: {error}") from error
     if problems:
