@@ -1,0 +1,57 @@
+"""Numbers for the governance calculators: written as a person would write them, and checked.
+
+    from governance_numbers import require, sci
+
+    n = require("parameters", parameters, 1e6, 1e15)   # a float, or a ValueError a reader can act on
+    print(sci(6 * n * d), "FLOP")                      # '3.8 × 10^25 FLOP'
+
+The calculators in docs/governance (units 1, 4 and 5) are read by people who may never have
+programmed, so an impossible input stops with a sentence that names the input and a sensible range,
+in the notation of the text ("7 × 10^9", never "7e+09").
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["readable", "sci", "require"]
+
+
+def _split(x: float, digits: int) -> tuple[float, int]:
+    """x = mantissa × 10^exponent with 1 <= |mantissa| < 10 after rounding to `digits` significant digits."""
+    exponent = math.floor(math.log10(abs(x)))
+    mantissa = round(x / 10**exponent, digits - 1)
+    if abs(mantissa) >= 10:  # 9.96e25 rounds to 10.0 × 10^25: write 1.0 × 10^26
+        exponent += 1
+        mantissa = round(x / 10**exponent, digits - 1)
+    return mantissa, exponent
+
+
+def readable(x) -> str:
+    """-7e9 -> '-7 × 10^9'; 0.4 -> '0.4'; 16000 -> '16,000': numbers as a person would write them."""
+    if x != x:
+        return "not a number"
+    if x in (float("inf"), float("-inf")):
+        return "infinity" if x > 0 else "minus infinity"
+    if x == 0 or 1e-3 <= abs(x) < 1e6:
+        return f"{x:,g}"
+    mantissa, exponent = _split(x, 6)  # :g shows 6 significant digits
+    return f"{mantissa:g} × 10^{exponent}"
+
+
+def sci(x) -> str:
+    """3.8e25 -> '3.8 × 10^25': one decimal, easier to read aloud than 3.8e+25."""
+    if x != x or x in (float("inf"), float("-inf")) or x == 0:
+        return readable(x)
+    mantissa, exponent = _split(x, 2)
+    return f"{mantissa:.1f} × 10^{exponent}"
+
+
+def require(name: str, value, low: float, high: float) -> float:
+    """`value` as a float if it is a number from `low` to `high`; otherwise stop with a message a reader can act on."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, but got {value!r}.")
+    if not low <= value <= high:  # also rejects NaN ("not a number")
+        raise ValueError(f"{name} = {readable(value)} is not sensible: "
+                         f"use a number from {readable(low)} to {readable(high)}.")
+    return float(value)
