@@ -64,9 +64,9 @@ def test_shipped_model_has_the_circuit_the_chapters_describe():
 def browser_namespace():
     """The chapter's pure-Python model block (docs/circuits/05-take-it-apart.md, id="model"), run under CPython."""
     import sys
-    runtime = str(ROOT / "build_tools" / "blocks" / "runtime")
-    if runtime not in sys.path:
-        sys.path.insert(0, runtime)
+    for folder in (ROOT / "build_tools" / "blocks" / "runtime", ROOT / "course_src" / "pages"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     import course
     course.DATA_DIR = str(ROOT / "docs" / "assets" / "data")
     blocks = read_page_blocks(ROOT / "docs" / "circuits" / "05-take-it-apart.md", ROOT / "docs")
