@@ -21,7 +21,6 @@ from jupytext.magics import uncomment_magic
 KNOWN_TAGS = ("parameters", "solution-only")
 CELL_MARKER = re.compile(r"^# %%(?!%)(?P<rest>.*)$")
 INLINE_DIRECTIVE = re.compile(r"^from\s+(?P<module>[A-Za-z_]\w*)\s+import\s+\*\s*#\s*course:\s*inline\s*$")
-MAGIC_LINE = re.compile(r"^\s*(%|!)")
 
 
 class NotebookSourceError(ValueError):
