@@ -193,6 +193,8 @@ def test_line_plot_has_about_five_nice_ticks_on_each_linear_axis():
     assert steps.labels("pyodide-x-tick") == ["0", "1", "2"]  # whole steps for indices
     fifty = Tree(course_render.figure(lines({"a": list(range(50))})))
     assert fifty.labels("pyodide-x-tick") == ["0", "10", "20", "30", "40"]
+    years = Tree(course_render.figure(lines({"a": [1, 2, 3]}, x=[2020, 2022, 2024])))
+    assert years.labels("pyodide-x-tick") == ["2020", "2021", "2022", "2023", "2024"]  # not 2,020
 
 
 def test_log_axis_labels_powers_of_ten_thinned_to_six_and_no_e_notation():

@@ -183,6 +183,14 @@ def heatmap(d: dict) -> str:
     return _figure(title, "".join(out) + "</svg>")
 
 
+def _tick_labels(ticks: list[float]) -> list[tuple[float, str]]:
+    """(value, label) per tick: format_number, except that an axis of whole numbers below 10,000
+    (years, steps) shows them bare: 2020, not 2,020."""
+    if all(float(t).is_integer() and abs(t) < 10_000 for t in ticks):
+        return [(t, str(int(t))) for t in ticks]
+    return [(t, format_number(t)) for t in ticks]
+
+
 def _log_ticks(lo: int, hi: int) -> list[int]:
     """Powers of ten from 10^lo to 10^hi, thinned to at most 6."""
     step = math.ceil((hi - lo + 1) / 6)
@@ -194,7 +202,7 @@ def _series_class(k: int) -> str:
 
 
 def lines(d: dict) -> str:
-    W, L, R, T, PH = 520, 56, 12, 12, 208  # width, left/right/top margins, plot-area height
+    W, T, PH = 520, 12, 208  # width, top margin, plot-area height
     log_y, series = d.get("log_y"), d["series"]
     f = math.log10 if log_y else (lambda v: v)
     ys = [f(v) for s in series for v in s["y"] if v is not None]
@@ -210,17 +218,19 @@ def lines(d: dict) -> str:
     else:
         step = nice_step(ylo, yhi)  # the y range grows to whole steps, so both ends are labelled
         ylo, yhi = math.floor(ylo / step + 1e-9) * step, math.ceil(yhi / step - 1e-9) * step
-        yticks = [(t, format_number(t)) for t in nice_ticks(ylo, yhi, step)]
+        yticks = _tick_labels(nice_ticks(ylo, yhi, step))
     xlo, xhi = (min(known_x), max(known_x)) if known_x else (0.0, 1.0)
     if xlo == xhi:
         xlo, xhi = xlo - 1, xhi + 1
     whole = all(float(x).is_integer() for x in known_x)  # steps, indices: no ticks between them
-    xticks = nice_ticks(xlo, xhi, nice_step(xlo, xhi, whole=whole))
+    xticks = _tick_labels(nice_ticks(xlo, xhi, nice_step(xlo, xhi, whole=whole)))
+    L = max(56, 26 + 6 * max(len(label) for _, label in yticks))  # room for the longest y label
+    R = max(12, 3 * len(xticks[-1][1]) - round((xhi - xticks[-1][0]) / (xhi - xlo) * (W - L)))
     px = lambda x: L + (x - xlo) / (xhi - xlo) * (W - L - R)  # noqa: E731
     py = lambda u: T + (1 - (u - ylo) / (yhi - ylo)) * PH  # noqa: E731  (u in plot units)
     bottom = T + PH
     named = [(k, s["name"]) for k, s in enumerate(series) if s["name"]]
-    legend_top = bottom + (34 if d.get("x_label") else 22)
+    legend_top = bottom + (42 if d.get("x_label") else 28)
     H = legend_top + 14 * len(named) + (6 if named else 0)
     out = [_svg("pyodide-lines", W, H, d.get("title") or "line plot"),
            f'<path d="M{L},{T}V{bottom}H{W - R}" class="pyodide-axis" fill="none"/>']
@@ -228,10 +238,10 @@ def lines(d: dict) -> str:
         y = f"{py(u):.1f}"
         out.append(f'<path d="M{L - 3},{y}H{L}" class="pyodide-axis"/>')
         out.append(_text(L - 5, float(y), label, "pyodide-label pyodide-y-tick", "end", True))
-    for t in xticks:
+    for t, label in xticks:
         x = f"{px(t):.1f}"
         out.append(f'<path d="M{x},{bottom}V{bottom + 3}" class="pyodide-axis"/>')
-        out.append(_text(float(x), bottom + 13, format_number(t), "pyodide-label pyodide-x-tick", "middle"))
+        out.append(_text(float(x), bottom + 13, label, "pyodide-label pyodide-x-tick", "middle"))
     if d.get("x_label"):
         out.append(_text((L + W - R) / 2, bottom + 27, d["x_label"], anchor="middle"))
     if d.get("y_label"):
