@@ -1,4 +1,5 @@
-"""MkDocs hook: add the vendored npm assets (build_tools.site.vendor) to the site's files."""
+"""MkDocs hook: add the vendored npm assets (build_tools.site.vendor) to the site's files, CodeMirror
+minified (cached in .cache/vendor/)."""
 
 from pathlib import Path
 
@@ -10,6 +11,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def on_files(files, config):
-    for site_path, source in vendored_files(ROOT / "node_modules").items():
+    for site_path, source in vendored_files(ROOT / "node_modules", cache_dir=ROOT / ".cache/vendor").items():
         files.append(File.generated(config, site_path, abs_src_path=str(source)))
     return files
