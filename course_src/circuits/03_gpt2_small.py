@@ -41,6 +41,14 @@ from transformers import GPT2Config, GPT2LMHeadModel
 device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
 print("device:", device)
 
+# %% [markdown]
+# The scores of the previous notebooks live in `attn_only.py`, with the toy model they were written
+# for (inlined below in the downloaded notebook); this notebook uses only `prev_token_score` and
+# `induction_score` from it, so GPT-2's heads are measured exactly as the toy model's were.
+
+# %%
+from attn_only import *  # course: inline
+
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # no download: a tiny random GPT-2 runs the same code
 HALF = 50                                # BOS + 50 random tokens + the same 50
@@ -87,19 +95,14 @@ print(f"loss on first copy {first:.2f}, on second copy {second:.2f}")
 # ## Induction and previous-token scores for all 144 heads
 #
 # `out.attentions[layer]` has shape `(batch, head, query, key)`, the same layout as
-# `blocks.{layer}.attn.hook_pattern` in our model, so the scores are the same code.
+# `blocks.{layer}.attn.hook_pattern` in our model, so the scores are the same code: `prev_token_score`
+# and `induction_score` from `attn_only.py`. The induction score averages, over the 50 tokens of the
+# second copy, the attention to the token after the earlier occurrence.
 
 # %%
-def prev_token_score(pattern):
-    return pattern.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1)
-
-
-def induction_score(pattern, half_len):
-    return pattern.diagonal(offset=-(half_len - 1), dim1=-2, dim2=-1)[..., 1:].mean(-1)
-
-
+# prev_token_score and induction_score come from attn_only.py (inlined above): the toy model's definitions.
 induction = torch.stack([induction_score(a.mean(0), HALF) for a in out.attentions])   # (layer, head)
-prev = torch.stack([prev_token_score(a.mean(0), ) for a in out.attentions])           # (layer, head)
+prev = torch.stack([prev_token_score(a.mean(0)) for a in out.attentions])           # (layer, head)
 top = induction.flatten().topk(5)
 print("top induction heads:", ", ".join(f"{i // n_heads}.{i % n_heads} ({v:.2f})" for v, i in zip(top.values.tolist(), top.indices.tolist())))
 top_prev = prev.flatten().topk(5)
