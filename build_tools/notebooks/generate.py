@@ -233,17 +233,23 @@ def stale_files(course_src: Path, docs_dir: Path, repo: Repository, root: Path =
     With `cache` (a file), a clean result is remembered by a hash of course_src/, docs/notebooks/,
     the generator's own sources and its settings: the next check of the same trees costs only the hash.
     """
-    key = ""
-    if cache is not None:
-        key = tree_digest(course_src, docs_dir / "notebooks", *sorted(GENERATOR.glob("*.py")),
-                          extra=f"{repo!r} {root} {nbformat.__version__}")
-        if cache.is_file() and cache.read_text(encoding="utf-8").strip() == key:
-            return []
+    key = _clean_key(course_src, docs_dir, repo, root) if cache is not None else ""
+    if cache is not None and cache.is_file() and cache.read_text(encoding="utf-8").strip() == key:
+        return []
     problems = _stale_files(course_src, docs_dir, repo, root)
     if cache is not None and not problems:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(key + "\n", encoding="utf-8")
+        _remember_clean(cache, key)
     return problems
+
+
+def _clean_key(course_src: Path, docs_dir: Path, repo: Repository, root: Path) -> str:
+    return tree_digest(course_src, docs_dir / "notebooks", *sorted(GENERATOR.glob("*.py")),
+                       extra=f"{repo!r} {root} {nbformat.__version__}")
+
+
+def _remember_clean(cache: Path, key: str) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(key + "\n", encoding="utf-8")
 
 
 def _stale_files(course_src: Path, docs_dir: Path, repo: Repository, root: Path) -> list[str]:
@@ -264,8 +270,22 @@ def stale_message(problems: list[str]) -> str:
     return "Generated notebooks are stale:\n  " + "\n  ".join(problems) + f"\nRegenerate them with: {REGENERATE}"
 
 
-def write_all(course_src: Path, docs_dir: Path, repo: Repository, root: Path = ROOT) -> list[Path]:
-    """Write every notebook whose text changed and delete orphans; returns the paths changed."""
+def write_all(course_src: Path, docs_dir: Path, repo: Repository, root: Path = ROOT,
+              cache: Path | None = None) -> list[Path]:
+    """Write every notebook whose text changed and delete orphans; returns the paths changed.
+
+    With `cache` (the same file as stale_files'), unchanged trees are skipped (`mkdocs serve` rebuilds).
+    """
+    if cache is not None and cache.is_file() \
+            and cache.read_text(encoding="utf-8").strip() == _clean_key(course_src, docs_dir, repo, root):
+        return []
+    changed = _write_all(course_src, docs_dir, repo, root)
+    if cache is not None:
+        _remember_clean(cache, _clean_key(course_src, docs_dir, repo, root))
+    return changed
+
+
+def _write_all(course_src: Path, docs_dir: Path, repo: Repository, root: Path) -> list[Path]:
     expected = expected_files(course_src, docs_dir, repo, root)
     changed = []
     for path, text in expected.items():

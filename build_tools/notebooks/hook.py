@@ -54,12 +54,13 @@ def on_config(config):
 def on_pre_build(config):
     root, course_src, docs = _paths(config)
     repo = repository_from_extra(config.extra)
+    # a clean result is cached by a hash of the sources, the notebooks and the generator
+    cache = root / ".cache/notebooks/stale-check"
     try:
         if _command == "serve":
-            write_all(course_src, docs, repo, root)
+            write_all(course_src, docs, repo, root, cache=cache)
             return
-        # a clean result is cached by a hash of the sources, the notebooks and the generator
-        problems = stale_files(course_src, docs, repo, root, cache=root / ".cache/notebooks/stale-check")
+        problems = stale_files(course_src, docs, repo, root, cache=cache)
     except NotebookSourceError as error:
         raise PluginError(f"notebook source: {error}") from error
     if problems:
