@@ -12,8 +12,10 @@ Two rules (explained for authors in docs/authors/notebooks.md):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -24,36 +26,53 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from build_tools.notebooks.source import Line
 from build_tools.notebooks.generate import STUB_ERROR, Built
+from build_tools.notebooks.source import Line
 
 DEFAULT_TIMEOUT_S = float(os.environ.get("NOTEBOOK_TIMEOUT_S", "180"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+# GPT-2's BPE ranks, shipped with the site; offline, tiktoken.get_encoding("r50k_base") reads them
+# from a cache named after the URL it would download (tiktoken checks the file's SHA-256).
+R50K_BASE_FILE = Path(__file__).resolve().parents[2] / "docs" / "assets" / "data" / "gpt2" / "r50k_base.tiktoken"
+R50K_BASE_URL = "https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken"
 
 # Run in the kernel before the notebook's first cell; never written into a notebook.
-GUARD = r'''
+GUARD = r"""
 import socket as _s, sys as _sys
 assert _sys.prefix == {prefix!r}, f"the kernel runs {{_sys.executable}}, not the project's interpreter in {prefix!r}"
-_LOCAL = {{"localhost", "127.0.0.1", "::1", None}}
-def _offline(original):
-    def guarded(self, address, *args):
-        if isinstance(address, tuple) and address[0] not in _LOCAL:
-            raise OSError(f"the network is off in the notebook smoke test (tried {{address!r}})")
-        return original(self, address, *args)
-    return guarded
-_s.socket.connect, _s.socket.connect_ex = _offline(_s.socket.connect), _offline(_s.socket.connect_ex)
-_getaddrinfo = _s.getaddrinfo
-def _offline_getaddrinfo(host, *args, **kwargs):
-    if host not in _LOCAL and not str(host).startswith("127."):
-        raise _s.gaierror(-3, f"the network is off in the notebook smoke test (looked up {{host!r}})")
-    return _getaddrinfo(host, *args, **kwargs)
-_s.getaddrinfo = _offline_getaddrinfo
+def _offline_guards(socket, local=("localhost", "127.0.0.1", "::1", None)):
+    # Closures over `socket`, so they keep working after this cell deletes its names.
+    why = "no network in CI: the notebook smoke test runs offline"
+    def guarded(original):
+        def connect(self, address, *args):
+            if isinstance(address, tuple) and address[0] not in local:
+                raise OSError(f"{{why}} (tried to connect to {{address!r}})")
+            return original(self, address, *args)
+        return connect
+    socket.socket.connect = guarded(socket.socket.connect)
+    socket.socket.connect_ex = guarded(socket.socket.connect_ex)
+    getaddrinfo = socket.getaddrinfo
+    def offline_getaddrinfo(host, *args, **kwargs):
+        if host not in local and not str(host).startswith("127."):
+            raise socket.gaierror(socket.EAI_NONAME, f"{{why}} (looked up {{host!r}})")
+        return getaddrinfo(host, *args, **kwargs)
+    socket.getaddrinfo = offline_getaddrinfo
+    def refuse_lookup(name):
+        def lookup(host, *args):
+            if host not in local and not str(host).startswith("127."):
+                raise socket.gaierror(socket.EAI_NONAME, f"{{why}} (looked up {{host!r}} with {{name}})")
+            return original(host, *args)
+        original = getattr(socket, name)
+        return lookup
+    for name in ("gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+        setattr(socket, name, refuse_lookup(name))
+_offline_guards(_s)
 def _pip(line):
     raise RuntimeError("%pip ran although every dependency is installed: install only when an import fails")
 get_ipython().register_magic_function(_pip, "line", "pip")
-del _s, _sys, _offline, _offline_getaddrinfo, _pip
-'''
+del _s, _sys, _offline_guards, _pip
+"""
 
 
 @dataclass
@@ -70,8 +89,17 @@ class Report:
         return not self.problems
 
 
-def kernel_env(home: Path) -> dict[str, str]:
+def seed_tiktoken_cache(cache: Path) -> Path:
+    """A tiktoken cache holding the shipped r50k_base ranks, so notebooks get GPT-2's encoding offline."""
+    cache.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(R50K_BASE_FILE, cache / hashlib.sha1(R50K_BASE_URL.encode()).hexdigest())
+    return cache
+
+
+def kernel_env(home: Path, tiktoken_cache: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if tiktoken_cache is not None:
+        env["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache)
     env.update(
         SMOKE="1",
         CUDA_VISIBLE_DEVICES="",  # CPU, as on CI
@@ -90,6 +118,7 @@ class Kernel:
 
     def __init__(self, timeout_s: float):
         self.workdir = tempfile.TemporaryDirectory(prefix="course-nb-")
+        self.cache = tempfile.TemporaryDirectory(prefix="course-nb-cache-")  # outside the empty workdir
         # cells run one by one through a one-cell scratch notebook: replays run edited sources
         self.scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell()])
         self.client = NotebookClient(
@@ -100,7 +129,8 @@ class Kernel:
         self.timeout_s = timeout_s
 
     def __enter__(self) -> "Kernel":
-        self._context = self.client.setup_kernel(env=kernel_env(Path(self.workdir.name)))
+        tiktoken_cache = seed_tiktoken_cache(Path(self.cache.name) / "tiktoken")
+        self._context = self.client.setup_kernel(env=kernel_env(Path(self.workdir.name), tiktoken_cache))
         self._context.__enter__()
         error = self.run(GUARD.format(prefix=sys.prefix), 0)
         if error:
@@ -112,10 +142,12 @@ class Kernel:
             self._context.__exit__(*exc)
         finally:
             self.workdir.cleanup()
+            self.cache.cleanup()
 
     def cpu_seconds(self) -> float:
         """CPU time (user + sys, all threads) the kernel process has used so far."""
-        cell = nbformat.v4.new_code_cell("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); print(_u.ru_utime + _u.ru_stime)")
+        cell = nbformat.v4.new_code_cell(
+            "import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); print(_u.ru_utime + _u.ru_stime)")
         self.client.execute_cell(cell, 0)
         return float("".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream") or 0)
 

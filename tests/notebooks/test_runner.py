@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from build_tools.notebooks.execute import Kernel, run_exercise, run_solution
-from build_tools.notebooks.links import Repository
 from build_tools.notebooks.generate import build
+from build_tools.notebooks.links import Repository
 
 pytestmark = pytest.mark.notebook
 
@@ -73,7 +73,34 @@ def test_network_is_off_inside_the_kernel():
     notebook = built("04_network")
     report = run_solution(notebook, notebook.solution, "network")
     assert not report.ok
-    assert "network is off in the notebook smoke test" in report.problems[0]
+    assert "no network in CI" in report.problems[0] and "'example.org'" in report.problems[0]
+
+
+def test_host_lookup_in_a_notebook_gets_the_no_network_error_not_a_name_error():
+    notebook = built("06_dns_lookup")
+    report = run_solution(notebook, notebook.solution, "dns")
+    assert not report.ok
+    problem = report.problems[0]
+    assert "raised gaierror" in problem and "no network in CI" in problem, problem
+    assert "looked up 'example.org'" in problem and "NameError" not in problem
+    assert "06_dns_lookup.py:" in problem  # names the line that looked the host up
+
+
+def test_every_host_lookup_function_is_refused_offline_and_loopback_still_resolves():
+    with Kernel(timeout_s=60) as kernel:
+        for call in ["socket.gethostbyname('example.org')", "socket.gethostbyname_ex('example.org')",
+                     "socket.gethostbyaddr('example.org')", "socket.create_connection(('93.184.215.14', 80))"]:
+            error = kernel.run(f"import socket\n{call}", 0)
+            assert error is not None and "no network in CI" in error["evalue"], (call, error)
+        assert kernel.run("import socket\nassert socket.getaddrinfo('localhost', 80)", 0) is None
+
+
+def test_tiktoken_gets_gpt2s_encoding_offline_from_the_shipped_ranks_file():
+    pytest.importorskip("tiktoken")
+    with Kernel(timeout_s=60) as kernel:
+        error = kernel.run("import tiktoken\n"
+                           "assert tiktoken.get_encoding('r50k_base').encode('Hello world') == [15496, 995]", 0)
+    assert error is None, error
 
 
 def test_kernel_runs_this_interpreter_with_smoke_on_cpu_in_an_empty_directory():
