@@ -3,16 +3,19 @@
 The hidden checks of section 1 compare the reader's GPT-2 encoder with these ids, so no expected id
 is typed by hand. Regenerate (offline, from the repository root):
 
-    TIKTOKEN_CACHE_DIR=../shared/data/tiktoken-cache .venv/bin/python tests/gpt2_chapters/make_tokenizer_cases.py
+    .venv/bin/python tests/gpt2_chapters/make_tokenizer_cases.py
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_FILE = ROOT / "docs" / "assets" / "data" / "gpt2" / "tokenizer_cases.json"
+RANKS_FILE = ROOT / "docs" / "assets" / "data" / "gpt2" / "r50k_base.tiktoken"
 
 # Each text exercises one rule of GPT-2's split pattern or of byte-level BPE.
 TEXTS = [
@@ -45,10 +48,28 @@ TEXTS = [
 ]
 
 
+def r50k_base():
+    """tiktoken's own r50k_base (GPT-2), offline: tiktoken's constructor for it (name, split pattern,
+    special tokens) with its download replaced by the ranks file the site ships, after checking that
+    the file has the SHA-256 tiktoken expects of the download."""
+    import tiktoken
+    from tiktoken.load import load_tiktoken_bpe
+    from tiktoken_ext import openai_public
+
+    def shipped(url: str, expected_hash: str) -> dict[bytes, int]:
+        assert url.endswith("/" + RANKS_FILE.name), url
+        actual = hashlib.sha256(RANKS_FILE.read_bytes()).hexdigest()
+        assert actual == expected_hash, f"{RANKS_FILE} has SHA-256 {actual}; tiktoken expects {expected_hash}"
+        return load_tiktoken_bpe(str(RANKS_FILE), expected_hash)
+
+    with mock.patch.object(openai_public, "load_tiktoken_bpe", shipped):
+        return tiktoken.Encoding(**openai_public.r50k_base())
+
+
 def build_cases() -> dict:
     import tiktoken
 
-    encoding = tiktoken.get_encoding("r50k_base")
+    encoding = r50k_base()
     return {
         "about": "GPT-2 (r50k_base) token ids from tiktoken, written by "
                  "tests/gpt2_chapters/make_tokenizer_cases.py; do not edit by hand.",

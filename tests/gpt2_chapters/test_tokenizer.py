@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 
 import pytest
@@ -13,7 +12,7 @@ from tests.gpt2_chapters import make_tokenizer_cases
 from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 
-tiktoken = pytest.importorskip("tiktoken")
+pytest.importorskip("tiktoken")
 
 EDGE_CASES = [
     "", " ", "  ", "   ", "\n", "\n\n", "\r\n", "\t", " \t ", "a  b", "a   b  ", "x \n y",
@@ -28,11 +27,8 @@ EDGE_CASES = [
 
 @pytest.fixture(scope="module")
 def encoding():
-    """tiktoken's own r50k_base; offline it needs the cache that scripts/test.sh points to."""
-    cache = ROOT.parent / "shared" / "data" / "tiktoken-cache"
-    if "TIKTOKEN_CACHE_DIR" not in os.environ and cache.is_dir():
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-    return tiktoken.get_encoding("r50k_base")
+    """tiktoken's own r50k_base, built offline from the shipped ranks file (hash-checked)."""
+    return make_tokenizer_cases.r50k_base()
 
 
 @pytest.fixture(scope="module")

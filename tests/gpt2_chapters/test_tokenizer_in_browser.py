@@ -4,12 +4,11 @@ test cases are fetched from the built site, and the published solution passes ev
 from __future__ import annotations
 
 import ast
-import os
 
 import pytest
 
+from tests.gpt2_chapters import make_tokenizer_cases
 from tests.gpt2_chapters.blocks import chapter_blocks
-from tests.support import ROOT
 
 pytestmark = pytest.mark.browser
 LOAD_MS = 120_000  # cold Pyodide start plus the ranks file, on a busy 2-core machine
@@ -39,10 +38,7 @@ def example_text(code: str) -> str:
 
 
 def test_published_gpt2_encoder_passes_its_checks_and_tokenizes_like_tiktoken_in_the_browser(page, site_url):
-    tiktoken = pytest.importorskip("tiktoken")
-    cache = ROOT.parent / "shared" / "data" / "tiktoken-cache"
-    if "TIKTOKEN_CACHE_DIR" not in os.environ and cache.is_dir():
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+    pytest.importorskip("tiktoken")
     blocks = {b.id: b.block for b in chapter_blocks("01-tokenization.md")}
 
     page.goto(f"{site_url}/gpt2/01-tokenization/")
@@ -52,6 +48,6 @@ def test_published_gpt2_encoder_passes_its_checks_and_tokenizes_like_tiktoken_in
 
     shown = run_block(page, "gpt2-tokenizer")
     text = example_text(blocks["gpt2-tokenizer"].code)
-    n_tokens = len(tiktoken.get_encoding("r50k_base").encode_ordinary(text))
+    n_tokens = len(make_tokenizer_cases.r50k_base().encode_ordinary(text))
     assert f"{len(text)} characters -> {n_tokens} tokens" in shown, shown
     assert not page.errors, page.errors
