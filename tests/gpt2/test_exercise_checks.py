@@ -8,7 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.gpt2.course import definitions, model, model_checks as checks
+from tests.gpt2.course import definitions, model
+from tests.gpt2.course import model_checks as checks
 
 SOLUTIONS = ["embed", "causal_mask", "attention", "multi_head_attention", "gelu_tanh", "mlp", "layer_norm",
              "block_forward", "gpt_forward", "count_parameters"]
@@ -41,13 +42,60 @@ def test_every_check_passes_the_published_solution(solution, check, name):
         getattr(checks, check)(solution[name])
 
 
-@pytest.mark.parametrize("check, _", CHECKS)
-def test_every_check_fails_on_the_exercise_stub(check, _):
-    def stub(*args, **kwargs):
-        raise NotImplementedError("Exercise 1: replace this line with your code")
+def _heads(x, attn):
+    """q, k, v of shape (B, nh, T, hs) and the causal mask, as the published solution splits them."""
+    B, T, C = x.shape
+    q, k, v = (t.view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2) for t in attn.c_attn(x).split(C, dim=2))
+    return q, k, v, torch.tril(torch.ones(T, T, dtype=torch.bool))
 
-    with pytest.raises(NotImplementedError):
-        getattr(checks, check)(stub)
+
+def _without_c_proj(solution):
+    def multi_head_attention(x, attn):
+        y = solution["attention"](*_heads(x, attn))  # (B, nh, T, hs)
+        return y.transpose(1, 2).reshape(x.shape)  # heads merged, but never projected by c_proj
+    return multi_head_attention
+
+
+def _without_position_embeddings(idx, model_):
+    x = model_.transformer.wte(idx)
+    for block in model_.transformer.h:
+        x = block(x)
+    return model_.lm_head(model_.transformer.ln_f(x))
+
+
+def _layer_norm_without_gain_and_bias(x, w, b, eps=1e-5):
+    return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True, unbiased=False) + eps)
+
+
+# For every check, an answer a reader could plausibly write (other than the mistakes the
+# diagnosis tests below cover) and words the check's message must contain. A check that passes
+# everything, or fails without saying why, fails here.
+WRONG_ANSWERS = {
+    "check_embed": (lambda s: lambda idx, wte, wpe: wte[idx] + wpe[1:idx.size(1) + 1], "positions start at 0"),
+    "check_causal_mask": (lambda s: lambda T: torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1),
+                          "the diagonal is missing"),
+    "check_attention": (lambda s: lambda q, k, v, mask: F.softmax(
+        (q @ k.transpose(-2, -1) / q.size(-1)).masked_fill(~mask, float("-inf")), dim=-1) @ v, "not head_dim"),
+    "check_multi_head_attention": (_without_c_proj, "c_proj at the end"),
+    "check_gelu": (lambda s: F.relu, "that is ReLU"),
+    "check_mlp": (lambda s: lambda x, mlp: mlp.c_proj(F.relu(mlp.c_fc(x))), "not ReLU"),
+    "check_layer_norm": (lambda s: _layer_norm_without_gain_and_bias, "learned gain (weight) and bias"),
+    "check_block": (lambda s: lambda x, block: block.mlp(block.ln_2(block.attn(block.ln_1(x)))), "residual stream"),
+    "check_gpt_forward": (lambda s: _without_position_embeddings, "gpt_forward differs from the reference"),
+    "check_count_parameters": (lambda s: lambda config: model.count_params(config) - config.block_size * config.n_embd,
+                               "position embeddings (wpe)"),
+}
+
+
+def test_every_check_has_a_wrong_answer_to_reject():
+    assert sorted(WRONG_ANSWERS) == sorted(check for check, _ in CHECKS)
+
+
+@pytest.mark.parametrize("check", sorted(WRONG_ANSWERS))
+def test_every_check_fails_a_plausible_wrong_answer_and_names_the_mistake(solution, check):
+    make_wrong, named = WRONG_ANSWERS[check]
+    message = diagnosis(getattr(checks, check), make_wrong(solution))
+    assert named in message, message
 
 
 def diagnosis(check, fn):
@@ -89,7 +137,8 @@ def test_multi_head_check_names_a_wrong_head_split_and_a_missing_transpose(solut
         y = y.reshape(B, T, C) if skip_transpose else y.transpose(1, 2).reshape(B, T, C)
         return attn.c_proj(y)
 
-    assert "view(B, T, nh, hs)" in diagnosis(checks.check_multi_head_attention, lambda x, a: split(x, a, wrong_split=True))
+    assert "view(B, T, nh, hs)" in diagnosis(checks.check_multi_head_attention,
+                                             lambda x, a: split(x, a, wrong_split=True))
     assert "transpose" in diagnosis(checks.check_multi_head_attention, lambda x, a: split(x, a, skip_transpose=True))
 
 
