@@ -29,3 +29,47 @@ def build_site(dest: Path, *extra_args: str, config: Path | None = None,
     if result.returncode != 0:
         raise AssertionError(f"mkdocs build failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def jupyter_plugin_entry() -> dict:
+    """The mkdocs-jupyter entry of the real mkdocs.yml's plugins."""
+    (entry,) = [p for p in load_mkdocs_yml()["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p]
+    return entry
+
+
+def make_notebook_site(root: Path, use_directory_urls: bool = True) -> Path:
+    """A site in root with the fixture notebooks (tests/fixtures/notebooks/course_src), configured
+    like the real one (mkdocs-jupyter options, notebooks hook, repository); returns its mkdocs.yml."""
+    import shutil
+
+    import yaml
+
+    from build_tools.notebooks.generate import write_all
+    from build_tools.notebooks.links import repository_from_mkdocs_yml
+
+    shutil.copytree(ROOT / "tests/fixtures/notebooks/course_src", root / "course_src")
+    (root / "docs").mkdir()
+    (root / "docs/index.md").write_text("# Home\n")
+    extra = load_mkdocs_yml()["extra"]
+    config = {
+        "site_name": "Notebook fixture",
+        "site_url": "https://example.org/deep/sub/path/",
+        "use_directory_urls": use_directory_urls,
+        "theme": {"name": "material"},
+        "plugins": [jupyter_plugin_entry()],
+        "hooks": [str(ROOT / "build_tools/notebooks/hook.py")],
+        "extra": {"repository": extra["repository"]},
+        "nav": [{"Home": "index.md"}, {"Notebooks": ["notebooks/demo/01_basics.ipynb"]}],
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    write_all(root / "course_src", root / "docs", repository_from_mkdocs_yml(ROOT / "mkdocs.yml"), root)
+    return root / "mkdocs.yml"
+
+
+def describe_block_result(page: str, runtime: str, result: dict) -> str:
+    """One failed block of the every-block runner: page:line, block id, runtime, problem, output tail."""
+    tail = result.get("output_tail", "").strip()
+    shown = "\n    output (tail):\n      " + tail.replace("\n", "\n      ") if tail else ""
+    after = (f" [may follow from the failure of block '{result['after_failure_of']}' above]"
+             if result.get("after_failure_of") else "")
+    return f"{page}:{result['line']} block '{result['id']}' ({runtime}){after}: {result['problem']}{shown}"

@@ -11,6 +11,7 @@ import warnings
 import pytest
 
 from build_tools.blocks.check import all_pages, plan, run_cpython, run_pyodide
+from tests.support import describe_block_result as describe
 
 PAGES = all_pages()
 
@@ -20,13 +21,6 @@ def outcomes():
     pyodide_jobs, cpython_jobs, errors = plan(PAGES)
     return {"pyodide": run_pyodide(pyodide_jobs)["pages"], "cpython": run_cpython(cpython_jobs)["pages"],
             "errors": errors, "cpython_jobs": cpython_jobs}
-
-
-def describe(page: str, runtime: str, result: dict) -> str:
-    tail = result.get("output_tail", "").strip()
-    shown = f"\n    output (tail):\n      " + tail.replace("\n", "\n      ") if tail else ""
-    after = f" [may follow from the failure of block '{result['after_failure_of']}' above]" if result.get("after_failure_of") else ""
-    return f"{page}:{result['line']} block '{result['id']}' ({runtime}){after}: {result['problem']}{shown}"
 
 
 @pytest.mark.parametrize("page", PAGES)

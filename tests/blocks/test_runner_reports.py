@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from build_tools.blocks.check import plan, run_cpython, run_pyodide
-from tests.blocks.test_every_block import describe
+from tests.support import describe_block_result as describe
 
 PAGE = '''# Broken on purpose
 

@@ -6,45 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html import unescape
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
-import yaml
 
-from build_tools.notebooks.links import repository_from_mkdocs_yml
-from build_tools.notebooks.generate import write_all
 from tests.support import ROOT, build_site, load_mkdocs_yml
-
-FIXTURE_SRC = ROOT / "tests/fixtures/notebooks/course_src"
-HOOK = ROOT / "build_tools/notebooks/hook.py"
-
-
-def jupyter_plugin_entry() -> dict:
-    (entry,) = [p for p in load_mkdocs_yml()["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p]
-    return entry
-
-
-def make_site(root: Path, use_directory_urls: bool = True) -> Path:
-    """A site with the fixture notebooks, configured like the real one; returns its mkdocs.yml."""
-    shutil.copytree(FIXTURE_SRC, root / "course_src")
-    (root / "docs").mkdir()
-    (root / "docs/index.md").write_text("# Home\n")
-    extra = load_mkdocs_yml()["extra"]
-    config = {
-        "site_name": "Notebook fixture",
-        "site_url": "https://example.org/deep/sub/path/",
-        "use_directory_urls": use_directory_urls,
-        "theme": {"name": "material"},
-        "plugins": [jupyter_plugin_entry()],
-        "hooks": [str(HOOK)],
-        "extra": {"repository": extra["repository"]},
-        "nav": [{"Home": "index.md"}, {"Notebooks": ["notebooks/demo/01_basics.ipynb"]}],
-    }
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config))
-    write_all(root / "course_src", root / "docs", repository_from_mkdocs_yml(ROOT / "mkdocs.yml"), root)
-    return root / "mkdocs.yml"
+from tests.support import make_notebook_site as make_site
 
 
 def links(html: str) -> dict[str, str]:
@@ -61,10 +29,12 @@ def test_notebook_page_has_download_and_colab_buttons_that_resolve_inside_the_si
     page = site / ("notebooks/demo/01_basics/index.html" if use_directory_urls else "notebooks/demo/01_basics.html")
     html = page.read_text()
     buttons = links(html)
-    assert list(buttons) == ["Download exercises", "Download solutions", "Open exercises in Colab", "Open solutions in Colab"]
+    assert list(buttons) == ["Download exercises", "Download solutions",
+                             "Open exercises in Colab", "Open solutions in Colab"]
 
     docs = tmp_path / "project/docs/notebooks/demo"
-    for label, generated in [("Download exercises", "01_basics.exercises.ipynb"), ("Download solutions", "01_basics.ipynb")]:
+    for label, generated in [("Download exercises", "01_basics.exercises.ipynb"),
+                             ("Download solutions", "01_basics.ipynb")]:
         href = buttons[label]
         assert not href.startswith(("/", "http")), f"{label} must be relative to work under any sub-path: {href}"
         target = (page.parent / href).resolve()
@@ -107,7 +77,8 @@ def test_build_fails_with_file_and_line_for_a_malformed_source(tmp_path):
     lines = source.read_text().splitlines()
     end = lines.index("    ### END SOLUTION")
     source.write_text("\n".join(lines[:end] + lines[end + 1 :]) + "\n")
-    with pytest.raises(AssertionError, match=r"course_src/demo/01_basics\.py:\d+: `### BEGIN SOLUTION` is never closed"):
+    never_closed = r"course_src/demo/01_basics\.py:\d+: `### BEGIN SOLUTION` is never closed"
+    with pytest.raises(AssertionError, match=never_closed):
         build_site(tmp_path / "site", config=config)
 
 
@@ -131,4 +102,5 @@ def test_every_course_notebook_page_of_the_real_site_has_working_buttons(built_s
             assert target.is_file(), f"{track}/{stem}: {label} -> {buttons[label]} is not in the built site"
             assert target.read_bytes() == (ROOT / f"docs/notebooks/{track}/{name}").read_bytes()
         branch = load_mkdocs_yml()["extra"]["repository"]["branch"]
-        assert buttons["Open exercises in Colab"].endswith(f"/blob/{branch}/docs/notebooks/{track}/{stem}.exercises.ipynb")
+        exercises = f"/blob/{branch}/docs/notebooks/{track}/{stem}.exercises.ipynb"
+        assert buttons["Open exercises in Colab"].endswith(exercises)

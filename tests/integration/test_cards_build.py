@@ -1,9 +1,8 @@
 """Through MkDocs: section-card problems fail the build naming file and key; the map is generated."""
 
-import os
-import subprocess
+import pytest
 
-from tests.support import MKDOCS, ROOT
+from tests.support import ROOT, build_site
 
 CONFIG = f"""
 site_name: Cards fixture
@@ -18,28 +17,25 @@ GOOD = "---\ntime: 30 min\nyou_will: Do one thing.\ndrop_in: Start at the top.\n
 
 
 def build(tmp_path, pages):
+    """Strict build of a fixture site with the cards hook and these pages into tmp_path/site."""
     for name, text in {"gpt2/index.md": "# GPT-2\n\n<!-- drop-in-map -->\n", **pages}.items():
         (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "docs" / name).write_text(text)
     (tmp_path / "mkdocs.yml").write_text(CONFIG)
-    return subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml"),
-                           "-d", str(tmp_path / "site")], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "DISABLE_MKDOCS_2_WARNING": "true"})
+    return build_site(tmp_path / "site", config=tmp_path / "mkdocs.yml")
 
 
 def test_all_card_problems_are_reported_together_with_file_and_key(tmp_path):
-    result = build(tmp_path, {"gpt2/01-one.md": "---\ntime: 30 min\n---\n# One\n",
-                              "gpt2/02-two.md": "---\ntime: 30 min\nyou-will: x\n---\n# Two\n"})
-    assert result.returncode != 0
-    log = result.stdout + result.stderr
+    with pytest.raises(AssertionError) as failed:
+        build(tmp_path, {"gpt2/01-one.md": "---\ntime: 30 min\n---\n# One\n",
+                         "gpt2/02-two.md": "---\ntime: 30 min\nyou-will: x\n---\n# Two\n"})
+    log = str(failed.value)
     assert "docs/gpt2/01-one.md: front matter 'you_will': missing" in log
     assert "docs/gpt2/02-two.md: front matter 'you-will': unknown key; did you mean 'you_will'?" in log
 
 
 def test_valid_pages_get_a_card_and_the_track_page_a_map_in_nav_order(tmp_path):
-    result = build(tmp_path, {"gpt2/01-one.md": GOOD,
-                              "gpt2/02-two.md": '# Two\n\n!!! note "In preparation"\n    Soon.\n'})
-    assert result.returncode == 0, result.stdout + result.stderr
+    build(tmp_path, {"gpt2/01-one.md": GOOD, "gpt2/02-two.md": '# Two\n\n!!! note "In preparation"\n    Soon.\n'})
     one = (tmp_path / "site/gpt2/01-one/index.html").read_text()
     assert one.index("</h1>") < one.index('class="section-card"') < one.index("Text.")
     index = (tmp_path / "site/gpt2/index.html").read_text()
