@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make serve` and `make test` (see README.md).
-.PHONY: serve build test setup bench notebooks
+.PHONY: serve build test test-fast lint setup bench notebooks
 
 export DISABLE_MKDOCS_2_WARNING = true
 export NO_MKDOCS_2_WARNING = 1
@@ -15,6 +15,20 @@ setup:
 
 test:
 	bash scripts/test.sh
+
+# The fast tier (< 30 s): no browser, no torch, no site build, no notebook execution. The guard in
+# tests/conftest.py fails the run if one of these imports torch, transformers, Playwright or nbclient.
+FAST_TESTS = tests/unit tests/gpt2_chapters/test_tokenizer.py tests/gpt2_chapters/test_chapter_blocks.py \
+	tests/governance/test_pages.py tests/governance/test_calculators.py
+test-fast: .venv/bin/pytest
+	COURSE_TEST_FAST=1 .venv/bin/python -m pytest -q -m "not browser and not notebook and not gpu" $(FAST_TESTS) $(ARGS)
+
+# ruff, configured in pyproject.toml ([tool.ruff]); `make test` runs it first.
+lint: .venv/bin/ruff
+	.venv/bin/ruff check .
+
+.venv/bin/pytest .venv/bin/ruff:
+	bash scripts/setup.sh --test
 
 bench: setup
 	.venv/bin/python bench/build.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import markdown
@@ -74,3 +76,18 @@ def page(browser):
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     yield page
     context.close()
+
+
+# `make test-fast` sets COURSE_TEST_FAST=1: the run fails if a test pulled in a heavy dependency,
+# so the fast tier stays fast as tests are added (select by path in the Makefile, guard here).
+HEAVY_MODULES = ["torch", "transformers", "playwright.sync_api", "nbclient"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("COURSE_TEST_FAST") != "1":
+        return
+    heavy = [name for name in HEAVY_MODULES if name in sys.modules]
+    if heavy:
+        print(f"\nmake test-fast imported {', '.join(heavy)}: move the test that needs it out of the fast tier "
+              "(Makefile FAST_TESTS) or make the import lazy.", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

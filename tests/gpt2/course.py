@@ -16,12 +16,13 @@ GPT2_SRC = ROOT / "course_src" / "gpt2"
 if str(GPT2_SRC) not in sys.path:
     sys.path.insert(0, str(GPT2_SRC))
 
-import model  # noqa: E402  (course_src/gpt2/model.py)
-import model_checks  # noqa: E402
+import model  # noqa: E402, F401  (course_src/gpt2/model.py, re-exported to the tests)
+import model_checks  # noqa: E402, F401
 
 
 def definitions(notebook: str, names: list[str], namespace: dict | None = None) -> dict:
-    """Execute only the top-level defs, classes and NAME = ... assignments `names` of course_src/gpt2/<notebook> in a namespace."""
+    """Execute only the top-level defs, classes and NAME = ... assignments `names` of
+    course_src/gpt2/<notebook> in a namespace."""
     path = GPT2_SRC / notebook
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}

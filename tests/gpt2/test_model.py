@@ -62,7 +62,8 @@ def test_generate_with_cache_equals_without_cache_greedy_sampled_and_past_block_
     assert greedy_cached.shape == (2, 25)
     assert torch.equal(greedy_cached, greedy_plain)
     sampled = [
-        ours.generate(idx, 8, temperature=0.9, top_k=20, top_p=0.95, use_cache=cache, generator=torch.Generator().manual_seed(7))
+        ours.generate(idx, 8, temperature=0.9, top_k=20, top_p=0.95, use_cache=cache,
+                      generator=torch.Generator().manual_seed(7))
         for cache in (True, False)
     ]
     assert torch.equal(*sampled)
@@ -115,9 +116,11 @@ def test_parameter_names_and_shapes_match_the_hf_checkpoint_layout():
 def test_from_hf_state_dict_names_the_mismatch():
     hf, _ = hf_pair()
     with pytest.raises(ValueError, match="transformer.wte.weight"):
-        m.GPT.from_hf_state_dict(hf.state_dict(), m.GPTConfig(block_size=32, vocab_size=300, n_layer=2, n_head=4, n_embd=64))
+        m.GPT.from_hf_state_dict(hf.state_dict(),
+                                 m.GPTConfig(block_size=32, vocab_size=300, n_layer=2, n_head=4, n_embd=64))
     with pytest.raises(KeyError, match="transformer.h.2"):
-        m.GPT.from_hf_state_dict(hf.state_dict(), m.GPTConfig(block_size=32, vocab_size=211, n_layer=3, n_head=4, n_embd=64))
+        m.GPT.from_hf_state_dict(hf.state_dict(),
+                                 m.GPTConfig(block_size=32, vocab_size=211, n_layer=3, n_head=4, n_embd=64))
 
 
 def test_optimizer_decays_matrices_but_not_biases_or_layernorms_and_fuses_only_on_cuda():

@@ -15,8 +15,10 @@ from tests.gpt2.course import definitions, model
 
 @pytest.fixture(scope="module")
 def recipe():
-    namespace = {"math": math, "np": np, "torch": torch, "Path": Path, "dataclass": dataclass, "GPTConfig": model.GPTConfig}
-    return definitions("02_train.py", ["TrainConfig", "FULL", "TINY", "get_lr", "TokenLoader", "write_shard"], namespace)
+    namespace = {"math": math, "np": np, "torch": torch, "Path": Path, "dataclass": dataclass,
+                 "GPTConfig": model.GPTConfig}
+    names = ["TrainConfig", "FULL", "TINY", "get_lr", "TokenLoader", "write_shard"]
+    return definitions("02_train.py", names, namespace)
 
 
 def test_lr_warms_up_linearly_then_decays_by_cosine_to_min_lr(recipe):
@@ -27,7 +29,7 @@ def test_lr_warms_up_linearly_then_decays_by_cosine_to_min_lr(recipe):
     assert warm[-1] == pytest.approx(cfg.max_lr)
     assert np.allclose(np.diff(warm), cfg.max_lr / cfg.warmup_steps)  # linear
     decay = lrs[cfg.warmup_steps : cfg.max_steps]
-    assert all(a >= b for a, b in zip(decay, decay[1:]))  # never increases after warmup
+    assert all(a >= b for a, b in zip(decay, decay[1:], strict=False))  # never increases after warmup
     middle = cfg.warmup_steps + (cfg.max_steps - cfg.warmup_steps) // 2
     assert lrs[middle] == pytest.approx((cfg.max_lr + cfg.min_lr) / 2, rel=1e-3)  # cosine: halfway at the middle
     assert lrs[cfg.max_steps - 1] == pytest.approx(cfg.min_lr, rel=1e-3)

@@ -7,8 +7,8 @@ checks, then its solution, which later blocks build on).
 
 from __future__ import annotations
 
-from build_tools.blocks.page import PageBlock, read_page_blocks
 from build_tools.blocks.check import DOCS
+from build_tools.blocks.page import PageBlock, read_page_blocks
 
 
 def chapter_blocks(filename: str) -> list[PageBlock]:

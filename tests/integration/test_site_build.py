@@ -27,7 +27,8 @@ def test_search_index_contains_every_page_in_nav(built_site):
     for src in nav:
         if src.endswith(".ipynb"):
             continue  # notebook pages are checked by the notebook tests
-        url = "" if src == "index.md" else src.removesuffix(".md").removesuffix("index") + ("" if src.endswith("index.md") else "/")
+        slash = "" if src.endswith("index.md") else "/"
+        url = "" if src == "index.md" else src.removesuffix(".md").removesuffix("index") + slash
         assert url in locations, f"{src} is not in the search index (looked for {url!r})"
 
 

@@ -21,7 +21,8 @@ def test_download_buttons_fetch_both_notebooks_when_the_site_lives_under_a_sub_p
     try:
         page = context.new_page()
         page.goto(f"{url}/course/v1/notebooks/demo/01_basics/")
-        for label, name in [("Download exercises", "01_basics.exercises.ipynb"), ("Download solutions", "01_basics.ipynb")]:
+        for label, name in [("Download exercises", "01_basics.exercises.ipynb"),
+                            ("Download solutions", "01_basics.ipynb")]:
             with page.expect_download() as info:
                 page.get_by_role("link", name=label).click()
             download = info.value
@@ -29,7 +30,8 @@ def test_download_buttons_fetch_both_notebooks_when_the_site_lives_under_a_sub_p
             assert download.url.startswith(f"{url}/course/v1/notebooks/demo/")
             assert open(download.path(), "rb").read() == (generated / name).read_bytes()
         colab = page.get_by_role("link", name="Open exercises in Colab").get_attribute("href")
-        assert colab.startswith("https://colab.research.google.com/github/") and colab.endswith("/docs/notebooks/demo/01_basics.exercises.ipynb")
+        assert colab.startswith("https://colab.research.google.com/github/")
+        assert colab.endswith("/docs/notebooks/demo/01_basics.exercises.ipynb")
     finally:
         context.close()
         server.shutdown()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from build_tools.notebooks.execute import DEFAULT_TIMEOUT_S, run_exercise, run_solution
-from build_tools.notebooks.links import repository_from_mkdocs_yml
 from build_tools.notebooks.generate import REGENERATE, build, discover, dumps, output_paths
+from build_tools.notebooks.links import repository_from_mkdocs_yml
 from tests.support import ROOT
 
 SOURCES = discover(ROOT / "course_src")
