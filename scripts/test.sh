@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Run the whole test suite on a fresh machine: installs the test dependencies (the CPU build of
-# torch, pinned), Debian's chromium for the browser tests, then runs pytest. Extra arguments go to
-# pytest, e.g. `make test ARGS=...` is not needed: `bash scripts/test.sh -k tokenizer`.
+# Run the whole test suite on a fresh machine: lint first (fast), then pytest. Set-up installs the
+# test dependencies once (the CPU build of torch, pinned, and the test extras; skipped when nothing
+# changed) and Debian's chromium for the browser tests. Extra arguments go to pytest, e.g.
+# `bash scripts/test.sh -k tokenizer`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# torch first and pinned: the CPU build. An unpinned torch would pull a multi-GB CUDA build.
-bash scripts/setup.sh
-.venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+bash scripts/setup.sh --test
 
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -21,11 +19,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-# GPT-2's BPE ranks for the tokenizer tests: online, tiktoken downloads them once; offline (CI),
-# the copy beside the checkout is used.
-if [ -z "${TIKTOKEN_CACHE_DIR:-}" ] && [ -d ../shared/data/tiktoken-cache ]; then
-  export TIKTOKEN_CACHE_DIR="$PWD/../shared/data/tiktoken-cache"
-fi
+# Lint first (a second); its findings fail the run, but the tests still run so one pass shows both.
+lint=0
+.venv/bin/ruff check . || { lint=$?; echo "make lint: ruff found problems (listed above); running the tests anyway." >&2; }
 
 export PYTHONUNBUFFERED=1
-exec .venv/bin/python -m pytest "$@"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+[ "$status" = 0 ] && [ "$lint" != 0 ] && { echo "Tests passed, but lint failed: run make lint." >&2; status=$lint; }
+exit "$status"
