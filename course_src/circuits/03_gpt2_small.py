@@ -102,16 +102,23 @@ print(f"loss on first copy {first:.2f}, on second copy {second:.2f}")
 # %%
 # prev_token_score and induction_score come from attn_only.py (inlined above): the toy model's definitions.
 induction = torch.stack([induction_score(a.mean(0), HALF) for a in out.attentions])   # (layer, head)
-prev = torch.stack([prev_token_score(a.mean(0)) for a in out.attentions])           # (layer, head)
-top = induction.flatten().topk(5)
-print("top induction heads:", ", ".join(f"{i // n_heads}.{i % n_heads} ({v:.2f})" for v, i in zip(top.values.tolist(), top.indices.tolist())))
-top_prev = prev.flatten().topk(5)
-print("top previous-token heads:", ", ".join(f"{i // n_heads}.{i % n_heads} ({v:.2f})" for v, i in zip(top_prev.values.tolist(), top_prev.indices.tolist())))
+prev = torch.stack([prev_token_score(a.mean(0)) for a in out.attentions])              # (layer, head)
+top, top_prev = induction.flatten().topk(5), prev.flatten().topk(5)
+
+
+def heads(best):
+    """'layer.head (score)' for a topk over the flattened (layer, head) scores."""
+    pairs = zip(best.values.tolist(), best.indices.tolist(), strict=True)
+    return ", ".join(f"{i // n_heads}.{i % n_heads} ({v:.2f})" for v, i in pairs)
+
+
+print("top induction heads:", heads(top))
+print("top previous-token heads:", heads(top_prev))
 
 try:
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, (name, s) in zip(axes, [("induction", induction), ("previous-token", prev)]):
+    for ax, (name, s) in zip(axes, [("induction", induction), ("previous-token", prev)], strict=True):
         im = ax.imshow(s.cpu(), cmap="Blues")
         ax.set(title=f"{name} score", xlabel="head", ylabel="layer")
         fig.colorbar(im, ax=ax)

@@ -67,18 +67,18 @@ def load_weights(path: str) -> tuple[dict, dict]:
 
 def matmul(A: list, B: list) -> list:
     """(n, k) @ (k, m) -> (n, m)."""
-    cols = list(zip(*B))  # B's columns, once, so each entry is one dot product of two sequences
+    cols = list(zip(*B, strict=True))  # B's columns, once, so each entry is one dot product of two sequences
     return [[sum(map(mul, row, col)) for col in cols] for row in A]
 
 
 def add(A: list, B: list) -> list:
     """Entrywise A + B, both (n, m)."""
-    return [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(A, B)]
+    return [[a + b for a, b in zip(ra, rb, strict=True)] for ra, rb in zip(A, B, strict=True)]
 
 
 def transpose(A: list) -> list:
     """(n, m) -> (m, n)."""
-    return [list(col) for col in zip(*A)]
+    return [list(col) for col in zip(*A, strict=True)]
 
 
 # ---------------------------------------------------------------- the model
@@ -95,7 +95,7 @@ def forward(cfg: dict, W: dict, tokens: list, ablate=()) -> tuple[list, dict]:
     """
     T, scale = len(tokens), 1 / math.sqrt(cfg["d_head"])  # scores are q.k / sqrt(d_head) (Vaswani et al., 2017)
     # x0 = W_E[t_i] + W_pos[i]: the residual stream starts as token plus position embedding
-    resid = [[e + p for e, p in zip(W["embed.W_E"][tok], W["pos_embed.W_pos"][i])]
+    resid = [[e + p for e, p in zip(W["embed.W_E"][tok], W["pos_embed.W_pos"][i], strict=True)]
              for i, tok in enumerate(tokens)]                                       # (T, d_model)
     cache = {"embed": resid}
     for layer in range(cfg["n_layers"]):

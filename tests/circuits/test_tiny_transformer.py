@@ -16,7 +16,8 @@ import torch
 
 from build_tools.blocks.contract import PAGE_MODULES_DIR, RUNTIME_DIR
 from build_tools.blocks.page import read_page_blocks
-from tests.circuits.circuits_src import DATA, attn_only as ao, export_weights, results
+from tests.circuits.circuits_src import DATA, export_weights, results
+from tests.circuits.circuits_src import attn_only as ao
 from tests.support import ROOT
 
 for folder in (RUNTIME_DIR, PAGE_MODULES_DIR):
@@ -96,7 +97,10 @@ def test_ablating_the_shipped_induction_heads_breaks_induction_in_pure_python():
     cfg, W = tt.load_weights("circuits/attn2.bin")
     r = results()
     tokens = tokens_for(0)
-    second_copy = lambda logits: sum(tt.losses(logits, tokens)[21:]) / 19
+
+    def second_copy(logits):  # mean loss predicting the second copy, from its second token on
+        return sum(tt.losses(logits, tokens)[21:]) / 19
+
     clean = second_copy(tt.forward(cfg, W, tokens)[0])
     broken = second_copy(tt.forward(cfg, W, tokens, ablate=[tuple(h) for h in r["induction_heads"]])[0])
     assert clean < 1.5 and broken > clean + 2.0, (clean, broken)

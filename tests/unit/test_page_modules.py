@@ -120,7 +120,10 @@ def tiny_model(d_vocab=5, n_ctx=6, d_model=3, n_heads=2, d_head=2, n_layers=1, f
     """A model with every weight `fill`, then W_E = one-hot rows, for answers by hand."""
     cfg = {"d_vocab": d_vocab, "n_ctx": n_ctx, "d_model": d_model, "n_heads": n_heads, "d_head": d_head,
            "n_layers": n_layers}
-    full = lambda *shape: tt.reshape([fill] * math.prod(shape), list(shape))
+
+    def full(*shape):
+        return tt.reshape([fill] * math.prod(shape), list(shape))
+
     W = {"embed.W_E": [[1.0 if j == t % d_model else 0.0 for j in range(d_model)] for t in range(d_vocab)],
          "pos_embed.W_pos": full(n_ctx, d_model), "unembed.W_U": full(d_model, d_vocab)}
     for layer in range(n_layers):
@@ -178,7 +181,8 @@ def test_page_module_imports_only_the_standard_library_and_the_course_runtime(pa
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
             [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
         for name in names:
-            assert name.split(".")[0] in allowed, f"{path.name}:{node.lineno}: imports {name}, not in the standard library"
+            where = f"{path.name}:{node.lineno}"
+            assert name.split(".")[0] in allowed, f"{where}: imports {name}, not in the standard library"
     assert ast.get_docstring(tree), f"{path.name}: say in a docstring what it is for and how a block imports it"
 
 
