@@ -17,7 +17,7 @@ test:
 	bash scripts/test.sh
 
 # The fast tier (< 30 s): no browser, no torch, no site build, no notebook execution. The guard in
-# tests/conftest.py fails the run if one of these imports torch, transformers, Playwright or nbclient.
+# tests/conftest.py fails the run if one of these imports torch, transformers or Playwright.
 FAST_TESTS = tests/unit tests/gpt2_chapters/test_tokenizer.py tests/gpt2_chapters/test_chapter_blocks.py \
 	tests/governance/test_pages.py tests/governance/test_calculators.py
 test-fast: .venv/bin/pytest

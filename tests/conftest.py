@@ -80,7 +80,7 @@ def page(browser):
 
 # `make test-fast` sets COURSE_TEST_FAST=1: the run fails if a test pulled in a heavy dependency,
 # so the fast tier stays fast as tests are added (select by path in the Makefile, guard here).
-HEAVY_MODULES = ["torch", "transformers", "playwright.sync_api", "nbclient"]
+HEAVY_MODULES = ["torch", "transformers", "playwright.sync_api"]  # (nbclient comes with mkdocs-jupyter)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from build_tools.blocks import prerender
-from build_tools.blocks.check import DATA, verify_in_process
+from build_tools.blocks.check import DATA, MAX_OUTPUT, verify_in_process
 from tests.gpt2_chapters.blocks import chapter_blocks
 from tests.support import ROOT
 
@@ -42,7 +42,7 @@ def test_pre_rendered_blocks_run_with_the_readers_starting_code(chapter, tmp_pat
     (NotImplementedError); any other error raises PageBlockError naming the block and its line."""
     monkeypatch.setattr(prerender, "CACHE", tmp_path / "cache")  # always run, never reuse a result
     blocks = chapter_blocks(chapter)
-    rendered = prerender.prerender_page(blocks, f"gpt2/{chapter}", DATA)
+    rendered = prerender.prerender_page(blocks, f"gpt2/{chapter}", DATA, max_output=MAX_OUTPUT)
     assert len(rendered) == sum(b.block.options.prerender for b in blocks)
 
 
