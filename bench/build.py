@@ -6,7 +6,7 @@ CI's fresh clone).
 The two sides alternate within each round (ours, plain, then plain, ours, ...), so load from other
 processes lands on both; each side reports wall and CPU time (min and median), and the ratio.
 
-    .venv/bin/python bench/build.py [--rounds 5] [--cold]
+    .venv/bin/python bench/build.py [--rounds 5] [--cold [pyodide-prerender,links,...]]
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def timed_build(config: Path | None) -> tuple[float, float]:
         return time.perf_counter() - start, children_cpu() - cpu
 
 
-def empty_our_caches() -> None:
-    for name in OUR_CACHES:
+def empty_our_caches(names=OUR_CACHES) -> None:
+    for name in names:
         shutil.rmtree(ROOT / ".cache" / name, ignore_errors=True)
 
 
@@ -108,8 +108,9 @@ def ratios(ours: list[tuple[float, float]], base: list[tuple[float, float]], whi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", "--repeat", type=int, default=5, help="builds of each side (default 5)")
-    parser.add_argument("--cold", action="store_true",
-                        help=f"empty our caches (.cache/{{{','.join(OUR_CACHES)}}}) before each of our builds")
+    parser.add_argument("--cold", nargs="?", const=",".join(OUR_CACHES), default="", metavar="CACHES",
+                        help="empty our caches before each of our builds: all of .cache/{%s} by default, "
+                             "or the comma-separated ones named (e.g. --cold pyodide-prerender)" % ",".join(OUR_CACHES))
     args = parser.parse_args()
     plain = plain_config()
     # mkdocs runs in a subprocess and must import accept_any_options from this file's module.
@@ -119,7 +120,7 @@ def main() -> None:
 
     def run_ours():
         if args.cold:
-            empty_our_caches()
+            empty_our_caches(args.cold.split(","))
         ours.append(timed_build(None))
 
     def run_base():
@@ -127,8 +128,7 @@ def main() -> None:
 
     try:
         with SavedCaches() if args.cold else contextlib.nullcontext():
-            if not args.cold:
-                timed_build(None)  # untimed: fills the caches a warm build relies on
+            timed_build(None)  # untimed: fills the caches a warm build relies on (--cold empties the named)
             timed_build(plain)  # untimed: warms the OS file cache and the plugins' caches for both
             for round_number in range(args.rounds):
                 for run in (run_ours, run_base) if round_number % 2 == 0 else (run_base, run_ours):
@@ -137,7 +137,7 @@ def main() -> None:
                       file=sys.stderr)
     finally:
         plain.unlink()
-    mode = "cold: our caches emptied before each build" if args.cold else "warm caches"
+    mode = f"cold: {args.cold} emptied before each build" if args.cold else "warm caches"
     print(summary(f"ours ({mode})", ours))
     print(summary("same pages, no hooks/fences", base))
     print(f"ratio, wall: {ratios(ours, base, 0)}  (goal <= 1.3x)")
