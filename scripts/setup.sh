@@ -16,8 +16,11 @@ for arg in "$@"; do
     *) echo "error: unknown option '$arg' (usage: scripts/setup.sh [--test])" >&2; exit 2 ;;
   esac
 done
-# torch first and pinned: the CPU build. An unpinned torch would pull a multi-GB CUDA build.
+# torch first and pinned: the CPU build. An unpinned torch would pull a multi-GB CUDA build, and so
+# does this pin from PyPI on Linux: where that is the index (GitHub runners), set TORCH_INDEX_URL to
+# the PyTorch CPU wheel index (the CI workflow does).
 TORCH="torch==2.13.0"
+TORCH_ARGS=("$TORCH" ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"})
 
 need() { command -v "$1" >/dev/null || { echo "error: '$1' not found. $2" >&2; exit 1; }; }
 need python3 "Install Python 3.10 or newer (Debian: apt-get install python3 python3-venv)."
@@ -81,7 +84,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip_step site -e .
 if [ "$WITH_TEST" = 1 ]; then
-  pip_step torch "$TORCH"
+  pip_step torch "${TORCH_ARGS[@]}"
   pip_step test -e ".[test]"
 fi
 
