@@ -1,5 +1,7 @@
 """Section cards: validate a section page's front matter and render the card and each track's map.
 
+``SiteCards`` is one build's cards; ``build_tools/site/cards_hook.py`` wires it into MkDocs.
+
 Contract (docs/authors, CONTRACT.md): a section page (``<track>/<name>.md``, not ``index.md``)
 starts with front matter ``time``, ``prerequisites``, ``you_will``, ``drop_in``; ``time`` and
 ``you_will`` are required. The card and the drop-in map are Markdown + HTML (md_in_html), so the
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import difflib
 import html
+import posixpath
 import re
 from dataclasses import dataclass
 
-import yaml
+from build_tools.site.frontmatter import FrontMatterError, insert_after_title, report, split
 
 TRACKS = ("governance", "gpt2", "circuits")
 CARD_KEYS = ("time", "prerequisites", "you_will", "drop_in")
@@ -23,14 +26,8 @@ LABELS = {"time": "Time", "prerequisites": "Prerequisites", "you_will": "You wil
 # A page still being written may carry this note instead of front matter (no card until then).
 PLACEHOLDER = '!!! note "In preparation"'
 TIME = re.compile(r"^\d")
-
-
-class CardError(ValueError):
-    """A front-matter problem on one page: file, key and fix."""
-
-    def __init__(self, path: str, key: str, message: str):
-        super().__init__(f"{path}: front matter '{key}': {message}")
-        self.path, self.key = path, key
+MAP_MARKER = "<!-- drop-in-map -->"
+MAP_LINE = re.compile(r"^<!-- drop-in-map -->[ \t]*$", re.M)   # on a line of its own (not in prose)
 
 
 @dataclass(frozen=True)
@@ -40,30 +37,6 @@ class Card:
     prerequisites: str = ""
     you_will: str = ""
     drop_in: str = ""
-
-
-FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:-{3}|\.{3})[ \t]*\n", re.S)
-
-
-def check_front_matter(text: str, src_path: str) -> None:
-    """Raise CardError when a page's front matter is not valid YAML.
-
-    MkDocs silently drops front matter it cannot parse (the page then has no title, no card);
-    the usual cause is an unquoted value containing ': ', as in `drop_in: Read "Exercise: x"`.
-    """
-    match = FRONT_MATTER.match(text)
-    if not match:
-        return
-    try:
-        yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 2  # +1 for the opening ---, +1 for 1-based lines
-        key = match.group(1).splitlines()[line - 2].split(":", 1)[0].strip() if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CardError(f"{src_path}:{line}", key, f"front matter is not valid YAML ({problem}). "
-                        "Put the value in single quotes, e.g. key: 'Read \"Exercise: x\" first' "
-                        "(a ': ' inside an unquoted value starts a new key)") from None
 
 
 def is_section_page(src_path: str) -> bool:
@@ -83,7 +56,7 @@ def parse_card(meta: dict, src_path: str, section: str, markdown: str = "",
                is_section: bool | None = None) -> Card | None:
     """The card of a page, or None (no card keys on a non-section page, or a placeholder page).
 
-    Raises CardError for: a misspelt card key (e.g. `you-will`), a non-text value, a `time` that
+    Raises FrontMatterError for: a misspelt card key (e.g. `you-will`), a non-text value, a `time` that
     does not start with a number, or a section page missing `time` or `you_will`.
     """
     for key in meta:
@@ -92,7 +65,7 @@ def parse_card(meta: dict, src_path: str, section: str, markdown: str = "",
         close = difflib.get_close_matches(key.lower().replace("-", "_").replace(" ", "_"),
                                           CARD_KEYS, n=1, cutoff=0.75)
         if close:
-            raise CardError(src_path, key, f"unknown key; did you mean '{close[0]}'? "
+            raise FrontMatterError(src_path, key, f"unknown key; did you mean '{close[0]}'? "
                             "Card keys are " + ", ".join(CARD_KEYS))
     values = {}
     for key in CARD_KEYS:
@@ -100,17 +73,17 @@ def parse_card(meta: dict, src_path: str, section: str, markdown: str = "",
         if value is None:
             continue
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise CardError(src_path, key, "must be one line of text (quote it if it contains ': ')")
+            raise FrontMatterError(src_path, key, "must be one line of text (quote it if it contains ': ')")
         values[key] = str(value).strip()
     if "time" in values and not TIME.match(values["time"]):
-        raise CardError(src_path, "time", f"{values['time']!r} should start with a number of "
+        raise FrontMatterError(src_path, "time", f"{values['time']!r} should start with a number of "
                         "minutes, e.g. 'time: 75 min' or 'time: 60–90 min'")
     if is_section_page(src_path) if is_section is None else is_section:
         if is_placeholder(meta, markdown):
             return None
         for key in REQUIRED:
             if not values.get(key):
-                raise CardError(src_path, key, "missing; every section page starts with front "
+                raise FrontMatterError(src_path, key, "missing; every section page starts with front "
                                 "matter such as\n    ---\n    time: 75 min\n    prerequisites: ...\n"
                                 "    you_will: ...\n    drop_in: ...\n    ---")
     elif not values:
@@ -130,25 +103,6 @@ def render_card(card: Card) -> str:
         '<button type="button" class="section-card__done md-button" aria-pressed="false" '
         'hidden>Mark as done</button>',
         "</aside>", ""])
-
-
-def title_end(markdown: str) -> int:
-    """Offset just after the page's first `# Title` line outside code fences (0 if none)."""
-    fence, offset = None, 0
-    for line in markdown.splitlines(keepends=True):
-        stripped = line.lstrip()
-        marker = re.match(r"(`{3,}|~{3,})", stripped)
-        if marker and (fence is None or marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence)):
-            fence = None if fence else marker.group(1)
-        elif fence is None and line.startswith("# "):
-            return offset + len(line.rstrip("\r\n"))
-        offset += len(line)
-    return 0
-
-
-def insert_after_title(markdown: str, block: str) -> str:
-    at = title_end(markdown)
-    return f"{markdown[:at]}\n\n{block}\n{markdown[at:]}"
 
 
 def _cell(text: str) -> str:
@@ -178,3 +132,58 @@ def render_drop_in_map(track: str, entries) -> str:
         lines.append(f"| [{_cell(title)}]({link}) | {_cell(card.time)} | {_cell(card.you_will)} "
                      f"| {_cell(card.drop_in)} | {done} |")
     return "\n".join(lines) + "\n"
+
+
+def _h1(markdown: str) -> str:
+    match = re.search(r"^# (.+)$", markdown, flags=re.M)
+    return match.group(1).strip() if match else ""
+
+
+class SiteCards:
+    """The cards of one build, and the Markdown of each page with its card and drop-in map.
+
+    `pages`: (src_uri, url, text) of every Markdown page; `nav`: (src_uri, nav title or None) of
+    the pages in the nav, in nav order. Only nav pages get a section card (a snippet such as a
+    glossary is no section). Raises ValueError listing every front-matter problem, each with its
+    file and key.
+    """
+
+    def __init__(self, pages, nav):
+        self.nav = list(nav)
+        in_nav = {src for src, _ in self.nav}
+        self.cards: dict[str, Card | None] = {}
+        self.titles: dict[str, str] = {}
+        errors = []
+        for src, url, text in pages:
+            try:
+                meta, markdown = split(text, src)
+                self.cards[src] = parse_card(meta, src, url, markdown,
+                                             is_section=is_section_page(src) and src in in_nav)
+            except FrontMatterError as exc:
+                errors.append(exc)
+                continue
+            self.titles[src] = str(meta.get("title") or _h1(markdown)
+                                   or posixpath.splitext(posixpath.basename(src))[0])
+        report(errors, "Section front matter problems (see docs/organizers/add-a-chapter.md):")
+        for src, title in self.nav:  # nav titles ("1. Tokenization") win over the page's H1
+            if title:
+                self.titles[src] = title
+
+    def track_entries(self, track: str) -> list[tuple[str, str, Card | None]]:
+        """(title, link relative to the track's index, Card or None) of its sections in nav order."""
+        return [(self.titles.get(src, src), posixpath.basename(src), self.cards.get(src))
+                for src, _ in self.nav if is_section_page(src) and src.startswith(track + "/")]
+
+    def page_markdown(self, src: str, markdown: str) -> str:
+        """The page with its card under the title and the drop-in map in place of the marker."""
+        card = self.cards.get(src)
+        if card is not None:
+            markdown = insert_after_title(markdown, render_card(card))
+        if MAP_LINE.search(markdown):
+            track = src.split("/")[0]
+            if track not in TRACKS or not src.endswith("/index.md"):
+                raise ValueError(f"docs/{src}: {MAP_MARKER} belongs only in a track's index.md "
+                                 f"({', '.join(t + '/index.md' for t in TRACKS)})")
+            table = render_drop_in_map(track, self.track_entries(track))
+            markdown = MAP_LINE.sub(lambda _: table, markdown)
+        return markdown

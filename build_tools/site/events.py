@@ -1,27 +1,23 @@
 """Events: one Markdown file per event -> validated Event, listings (Markdown) and iCalendar text.
 
-Pure functions only; ``build_tools/site/events_hook.py`` wires them into MkDocs.
+``EventSite`` is one build's events; ``build_tools/site/events_hook.py`` wires it into MkDocs.
 
-An event file is ``docs/events/YYYY-MM-DD-slug.md`` whose front matter looks like::
-
-    title: AI safety meetup at the library
-    start: 2027-03-13 10:00          # local time at the venue, 24-hour clock
-    end: 2027-03-13 17:00
-    timezone: America/Los_Angeles    # an IANA zone name
-    location: Central Library, meeting room 2      # and/or
-    online: https://meet.example.org/ai-safety
-    tracks: [governance, gpt2, circuits]
-    registration: https://forms.example.org/meetup
-    status: scheduled                # scheduled | tbd (details to be determined) | cancelled
-    summary: One line for listings.  # optional
+An event is ``docs/events/YYYY-MM-DD-slug.md`` with front matter ``title``, ``start``, ``end``
+(local time at the venue), ``timezone`` (IANA), ``tracks`` and optionally ``location``, ``online``,
+``registration``, ``status`` and ``summary``: see docs/organizers/add-an-event.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import posixpath
 import re
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from build_tools.site.frontmatter import FrontMatterError, insert_after_title, report, split
 
 TRACKS = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
 STATUSES = {"scheduled": "CONFIRMED", "tbd": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -32,14 +28,14 @@ OPTIONAL = ("location", "online", "registration", "status", "summary")
 PAGE_KEYS = ("hide", "description", "template", "search", "icon", "subtitle", "tags")
 FILENAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?$")
+EVENTS_DIR = "events/"
+LIST_LINE = re.compile(r"^<!-- events-list -->[ \t]*$", re.M)   # markers count on their own line only
+NEXT_LINE = re.compile(r"^<!-- next-event -->[ \t]*$", re.M)
 
 
-class EventError(ValueError):
+def _error(path: str, field_name: str, message: str) -> FrontMatterError:
     """A problem in one event file, naming the file and the front-matter field."""
-
-    def __init__(self, path: str, field_name: str, message: str):
-        super().__init__(f"{path}: field '{field_name}': {message}")
-        self.path, self.field = path, field_name
+    return FrontMatterError(path, field_name, message, noun="field")
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,6 @@ class Event:
     registration: str = ""
     status: str = "scheduled"
     summary: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def timezone(self) -> str:
@@ -67,19 +62,19 @@ def _parse_datetime(value, tz: ZoneInfo, path: str, name: str) -> dt.datetime:
         return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
     match = DATETIME.match(str(value).strip())
     if not match:
-        raise EventError(path, name, f"{value!r} is not a date and time; write it as "
-                         f"'YYYY-MM-DD HH:MM' in the venue's local time, e.g. '2027-03-13 10:00'")
+        raise _error(path, name, f"{value!r} is not a date and time; write it as "
+                     "'YYYY-MM-DD HH:MM' in the venue's local time, e.g. '2027-03-13 10:00'")
     year, month, day, hour, minute = map(int, match.groups())
     try:
         return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
     except ValueError as exc:
-        raise EventError(path, name, f"{value!r} is not a real date or time ({exc})") from None
+        raise _error(path, name, f"{value!r} is not a real date or time ({exc})") from None
 
 
 def _url(value, path: str, name: str) -> str:
     text = str(value or "").strip()
     if text and not re.match(r"^https?://\S+$", text):
-        raise EventError(path, name, f"{text!r} is not a web address; start it with https://")
+        raise _error(path, name, f"{text!r} is not a web address; start it with https://")
     return text
 
 
@@ -88,49 +83,43 @@ def parse_event(meta: dict, src_path: str) -> Event:
     filename = src_path.rsplit("/", 1)[-1]
     name_match = FILENAME.match(filename)
     if not name_match:
-        raise EventError(src_path, "file name", "name event files YYYY-MM-DD-short-slug.md "
-                         "(lower-case letters, digits and hyphens), e.g. 2027-03-13-library-meetup.md")
+        raise _error(src_path, "file name", "name event files YYYY-MM-DD-short-slug.md "
+                     "(lower-case letters, digits and hyphens), e.g. 2027-03-13-library-meetup.md")
     unknown = sorted(set(meta) - set(REQUIRED) - set(OPTIONAL) - set(PAGE_KEYS))
     if unknown:
-        raise EventError(src_path, unknown[0], "unknown field; event fields are "
-                         + ", ".join(REQUIRED + OPTIONAL))
+        raise _error(src_path, unknown[0], "unknown field; event fields are " + ", ".join(REQUIRED + OPTIONAL))
     for key in REQUIRED:
         if meta.get(key) in (None, "", []):
-            raise EventError(src_path, key, "missing; every event needs " + ", ".join(REQUIRED))
+            raise _error(src_path, key, "missing; every event needs " + ", ".join(REQUIRED))
     try:
         tz = ZoneInfo(str(meta["timezone"]).strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise EventError(src_path, "timezone", f"{meta['timezone']!r} is not an IANA time zone "
-                         "name such as Europe/London or America/Los_Angeles") from None
+        raise _error(src_path, "timezone", f"{meta['timezone']!r} is not an IANA time zone "
+                     "name such as Europe/London or America/Los_Angeles") from None
     start = _parse_datetime(meta["start"], tz, src_path, "start")
     end = _parse_datetime(meta["end"], tz, src_path, "end")
     if end <= start:
-        raise EventError(src_path, "end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts "
-                         f"({start:%Y-%m-%d %H:%M})")
+        raise _error(src_path, "end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
     if start.date().isoformat() != name_match.group(1):
-        raise EventError(src_path, "start", f"starts on {start.date()} but the file name says "
-                         f"{name_match.group(1)}; rename the file or fix the date")
+        raise _error(src_path, "start", f"starts on {start.date()} but the file name says "
+                     f"{name_match.group(1)}; rename the file or fix the date")
     tracks = meta["tracks"] if isinstance(meta["tracks"], list) else [meta["tracks"]]
     for track in tracks:
         if track not in TRACKS:
-            raise EventError(src_path, "tracks", f"unknown track {track!r}; use any of "
-                             + ", ".join(TRACKS))
+            raise _error(src_path, "tracks", f"unknown track {track!r}; use any of " + ", ".join(TRACKS))
     status = str(meta.get("status") or "scheduled").strip()
     if status not in STATUSES:
-        raise EventError(src_path, "status", f"unknown status {status!r}; use one of "
-                         + ", ".join(STATUSES) + " (tbd = details to be determined)")
+        raise _error(src_path, "status", f"unknown status {status!r}; use one of "
+                     + ", ".join(STATUSES) + " (tbd = details to be determined)")
     location = str(meta.get("location") or "").strip()
     online = _url(meta.get("online"), src_path, "online")
     if not (location or online) and status == "scheduled":
-        raise EventError(src_path, "location", "a scheduled event needs a location or an online "
-                         "link (or set status: tbd while the venue is not fixed)")
-    return Event(
-        slug=filename[:-3], src_path=src_path, title=str(meta["title"]).strip(),
-        start=start, end=end, tracks=tuple(tracks), location=location, online=online,
-        registration=_url(meta.get("registration"), src_path, "registration"),
-        status=status, summary=str(meta.get("summary") or "").strip(),
-        extra={k: meta[k] for k in PAGE_KEYS if k in meta},
-    )
+        raise _error(src_path, "location", "a scheduled event needs a location or an online "
+                     "link (or set status: tbd while the venue is not fixed)")
+    return Event(slug=filename[:-3], src_path=src_path, title=str(meta["title"]).strip(), start=start, end=end,
+                 tracks=tuple(tracks), location=location, online=online, status=status,
+                 registration=_url(meta.get("registration"), src_path, "registration"),
+                 summary=str(meta.get("summary") or "").strip())
 
 
 def split_by_date(events, today: dt.date) -> tuple[list[Event], list[Event]]:
@@ -162,8 +151,8 @@ def _tracks(event: Event, prefix: str) -> str:
     return ", ".join(f"[{TRACKS[t]}]({prefix}{t}/index.md)" for t in event.tracks)
 
 
-def render_listing(upcoming, past, prefix: str = "") -> str:
-    """The events index: upcoming (soonest first) then past. Links are relative to `prefix` + events/."""
+def render_listing(upcoming, past) -> str:
+    """The events index: upcoming (soonest first) then past. Links are relative to events/."""
     def item(event: Event) -> str:
         status = f" **{STATUS_LABELS[event.status]}.**" if STATUS_LABELS[event.status] else ""
         summary = f"  \n    {event.summary}" if event.summary else ""
@@ -268,3 +257,64 @@ def render_ics(events, dtstamp: dt.datetime, site_url: str = "", name: str = "Ev
         lines += vevent_lines(event, dtstamp, site_url, uid_domain)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+# ---------------------------------------------------------------- one build
+
+def today(environ=os.environ) -> dt.date:
+    """What counts as past: the build date, or COURSE_TODAY=YYYY-MM-DD (for tests)."""
+    value = environ.get("COURSE_TODAY")
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        raise ValueError(f"COURSE_TODAY={value!r}: write the date as YYYY-MM-DD") from None
+
+
+def build_time(environ=os.environ) -> dt.datetime:
+    """DTSTAMP: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch) if epoch else time.time(), dt.timezone.utc).replace(microsecond=0)
+
+
+class EventSite:
+    """One build's events, from (src_uri, text) of the Markdown pages: each page's Markdown
+    (event box, listing, next event) and the .ics files.
+
+    Raises ValueError listing every invalid event file, each with its file and field.
+    """
+
+    def __init__(self, pages, today: dt.date):
+        self.events: dict[str, Event] = {}
+        errors = []
+        for src, text in pages:
+            if not src.startswith(EVENTS_DIR) or not src.endswith(".md") or src == EVENTS_DIR + "index.md":
+                continue
+            try:
+                if "/" in src[len(EVENTS_DIR):]:  # MkDocs would make it a plain page, silently
+                    raise FrontMatterError(src, "", "event files go directly in docs/events/, not in "
+                                           f"a subfolder; move it to docs/{EVENTS_DIR}{src.rsplit('/', 1)[-1]}")
+                self.events[src] = parse_event(split(text, src)[0], src)
+            except FrontMatterError as exc:
+                errors.append(exc)
+        report(errors, "Invalid event files (see docs/organizers/add-an-event.md):")
+        self.upcoming, self.past = split_by_date(self.events.values(), today)
+
+    def ics_files(self, stamp: dt.datetime, site_url: str = "", name: str = "Events") -> dict[str, str]:
+        """{path under the site: iCalendar text}: one per event, and events.ics with all of them."""
+        files = {f"{EVENTS_DIR}{e.slug}.ics": render_ics([e], stamp, site_url, name) for e in self.events.values()}
+        files[f"{EVENTS_DIR}events.ics"] = render_ics(self.events.values(), stamp, site_url, name)
+        return files
+
+    def page_markdown(self, src: str, markdown: str) -> str:
+        """The page with its markers replaced and, on an event's page, the event box under the title."""
+        if NEXT_LINE.search(markdown):
+            prefix = posixpath.relpath(EVENTS_DIR, posixpath.dirname(src) or ".") + "/"
+            notice = render_next_event(self.upcoming, prefix)
+            markdown = NEXT_LINE.sub(lambda _: notice, markdown)
+        if src == f"{EVENTS_DIR}index.md" and LIST_LINE.search(markdown):
+            listing = render_listing(self.upcoming, self.past)
+            markdown = LIST_LINE.sub(lambda _: listing, markdown)
+        if src in self.events:
+            event = self.events[src]
+            markdown = insert_after_title(markdown, render_details(event), event.title)
+        return markdown

@@ -8,6 +8,7 @@ import pytest
 from mkdocs.utils.meta import get_data
 
 from build_tools.site import events as ev
+from build_tools.site.frontmatter import FrontMatterError
 from tests.support import ROOT
 
 VALID = {
@@ -46,28 +47,28 @@ def test_valid_event_has_aware_local_times_and_defaults():
     ("title", None, "missing"),
 ])
 def test_invalid_field_fails_naming_file_and_field(field, value, says):
-    with pytest.raises(ev.EventError) as info:
+    with pytest.raises(FrontMatterError) as info:
         event(**{field: value})
     message = str(info.value)
     assert message.startswith(PATH) and f"field '{field}'" in message and says in message
-    assert info.value.field == field
+    assert info.value.key == field
 
 
 def test_start_day_must_match_the_file_name():
-    with pytest.raises(ev.EventError, match="file name says 2027-03-13"):
+    with pytest.raises(FrontMatterError, match="file name says 2027-03-13"):
         event(start="2027-03-14 10:00", end="2027-03-14 12:00")
 
 
 def test_badly_named_file_and_unknown_field_are_errors():
-    with pytest.raises(ev.EventError, match="file name"):
+    with pytest.raises(FrontMatterError, match="file name"):
         event(path="events/library meetup.md")
-    with pytest.raises(ev.EventError, match="field 'workshopdate'"):
+    with pytest.raises(FrontMatterError, match="field 'workshopdate'"):
         event(workshopdate="July 20th, 2024")
 
 
 def test_tbd_event_may_lack_a_venue_but_scheduled_may_not():
     assert event(location=None, status="tbd").status == "tbd"
-    with pytest.raises(ev.EventError, match="field 'location'"):
+    with pytest.raises(FrontMatterError, match="field 'location'"):
         event(location=None)
 
 
@@ -130,3 +131,48 @@ def test_meetup_template_for_organizers_is_a_valid_event():
     _, meta = get_data(template)
     e = ev.parse_event(meta, "events/2027-05-08-central-library.md")
     assert set(e.tracks) == set(ev.TRACKS)
+
+
+def event_file(day="2027-03-13", title="Library"):
+    return "---\n" + "".join(f"{k}: {v}\n" for k, v in {**VALID, "title": title, "start": f"{day} 10:00",
+                                                       "end": f"{day} 17:00"}.items()) + "---\n\nAbout it.\n"
+
+
+def test_event_site_renders_the_event_box_listing_next_event_and_ics_files():
+    site = ev.EventSite([("events/index.md", "# Events\n"), ("events/2027-03-13-library.md", event_file()),
+                         ("gpt2/index.md", "# GPT-2\n")], dt.date(2027, 1, 1))
+    assert list(site.events) == ["events/2027-03-13-library.md"]
+    page = site.page_markdown("events/2027-03-13-library.md", "About it.\n")
+    assert page.startswith("# Library\n\n!!! info") and page.endswith("About it.\n")
+    assert "[Library](2027-03-13-library.md)" in site.page_markdown("events/index.md", "# E\n\n<!-- events-list -->\n")
+    home = site.page_markdown("index.md", "# Home\n\n<!-- next-event -->\n")
+    assert "Next meetup: Library" in home and "(events/2027-03-13-library.md)" in home
+    stamp = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+    assert set(site.ics_files(stamp)) == {"events/2027-03-13-library.ics", "events/events.ics"}
+
+
+def test_event_file_in_a_subfolder_is_an_error_naming_the_file_and_where_it_goes():
+    # Organizers' review, case 22: it used to become a plain page, missing from the list and calendar.
+    with pytest.raises(ValueError) as info:
+        ev.EventSite([("events/2027/2027-03-13-library.md", event_file())], dt.date(2027, 1, 1))
+    assert str(info.value) == (
+        "Invalid event files (see docs/organizers/add-an-event.md):\n"
+        "  docs/events/2027/2027-03-13-library.md: event files go directly in docs/events/, not in a "
+        "subfolder; move it to docs/events/2027-03-13-library.md")
+
+
+def test_every_invalid_event_file_is_reported_with_its_line_or_field():
+    bad_yaml = event_file().replace("tracks: ['governance', 'gpt2', 'circuits']", "tracks: [governance, gpt2")
+    with pytest.raises(ValueError) as info:
+        ev.EventSite([("events/2027-03-13-a.md", bad_yaml), ("events/2027-03-14-b.md", event_file())],
+                     dt.date(2027, 1, 1))
+    message = str(info.value)
+    assert "docs/events/2027-03-13-a.md:7: front matter 'tracks': not valid YAML" in message
+    assert "docs/events/2027-03-14-b.md: field 'start': starts on 2027-03-13" in message
+
+
+def test_course_today_must_be_a_date():
+    assert ev.today({"COURSE_TODAY": "2027-01-01"}) == dt.date(2027, 1, 1)
+    with pytest.raises(ValueError, match="COURSE_TODAY='tomorrow': write the date as YYYY-MM-DD"):
+        ev.today({"COURSE_TODAY": "tomorrow"})
+    assert ev.build_time({"SOURCE_DATE_EPOCH": "0"}) == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
