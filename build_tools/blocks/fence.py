@@ -90,7 +90,8 @@ def render_block(block: PageBlock) -> str:
         f'<div class="pyodide-block{kind}" id="pyodide-{html.escape(block.id)}" data-hash="{b.digest()}" '
         f'data-spec="{spec_attribute(block)}">'
         f'<div class="pyodide-source">{highlighted(b.code)}</div>'
-        f'<div class="pyodide-output" role="status" aria-live="polite" aria-label="Output">{PLACEHOLDER.format(id=block.id)}</div>'
+        f'<div class="pyodide-output" role="status" aria-live="polite" aria-label="Output">'
+        f"{PLACEHOLDER.format(id=block.id)}</div>"
         f"{solution}</div>"
     )
 

@@ -35,7 +35,8 @@ def on_files(files, config):
 
 def on_page_markdown(markdown, page, config, files):
     # The file as written (front matter included), so errors give the line the author's editor shows.
-    return _build.begin_page(page.file.src_path, page.file.content_string if page.file.abs_src_path else markdown, markdown)
+    text = page.file.content_string if page.file.abs_src_path else markdown
+    return _build.begin_page(page.file.src_path, text, markdown)
 
 
 @_plugin_errors

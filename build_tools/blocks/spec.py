@@ -84,7 +84,8 @@ def _timeout(value: str) -> float:
     except ValueError:
         seconds = -1.0
     if not 0 < seconds <= MAX_TIMEOUT:
-        raise BlockError(f'option timeout="{value}": expected seconds between 1 and {MAX_TIMEOUT:.0f}, e.g. timeout="30"')
+        raise BlockError(f'option timeout="{value}": expected seconds between 1 and {MAX_TIMEOUT:.0f}, '
+                         'e.g. timeout="30"')
     return seconds
 
 
@@ -163,7 +164,8 @@ def _compile(section: str, lines: list[str], first_line: int) -> None:
         compile("\n".join(lines), f"<{section}>", "exec", dont_inherit=True)
     except SyntaxError as error:
         where = "the reader's code" if section == "code" else f"the '# %% {section}' section"
-        raise SyntaxErrorInBlock(f"syntax error in {where}: {error.msg}", first_line + (error.lineno or 1) - 1) from None
+        line = first_line + (error.lineno or 1) - 1
+        raise SyntaxErrorInBlock(f"syntax error in {where}: {error.msg}", line) from None
 
 
 def parse_block(source: str, inputs: dict[str, str]) -> Block:

@@ -36,8 +36,10 @@ def site(tmp_path, page: str):
     ("# T\n\n```pyodide\nprint(undefined_name)\n```\n", 'index.md:3: block "block-1" raised an error at pre-render'),
     ("# T\n\n```pyodide\nx = 1\n```\n\n```pyodide id=\"spin\" timeout=\"1\"\nwhile True: pass\n```\n",
      'index.md:7: block "spin" ran past its time limit of 1 s'),
-    ("# T\n\n```pyodide\nx = 1\n```\n\n```pyodide\nprint(x)\n# %% solution\nprint(2)\n", "index.md:7: this ```pyodide fence is never closed"),
-    ('# T\n\n--8<-- "snippet.txt"\n', 'index.md (in text included by a snippet): block "block-1" raised an error at pre-render'),
+    ("# T\n\n```pyodide\nx = 1\n```\n\n```pyodide\nprint(x)\n# %% solution\nprint(2)\n",
+     "index.md:7: this ```pyodide fence is never closed"),
+    ('# T\n\n--8<-- "snippet.txt"\n',
+     'index.md (in text included by a snippet): block "block-1" raised an error at pre-render'),
 ])
 def test_broken_block_fails_the_strict_build_with_file_and_line(tmp_path, page, message):
     with pytest.raises(AssertionError) as failure:

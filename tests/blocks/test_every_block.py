@@ -28,7 +28,7 @@ def test_every_block_on_the_page_runs_and_its_checks_pass_with_the_solution(page
     assert page not in outcomes["errors"], outcomes["errors"].get(page)
     if page in outcomes["cpython_jobs"]:
         ids = ", ".join(b["id"] for b in outcomes["cpython_jobs"][page])
-        warnings.warn(f"{page}: block(s) {ids} use packages= and ran under CPython, not Pyodide")
+        warnings.warn(f"{page}: block(s) {ids} use packages= and ran under CPython, not Pyodide", stacklevel=1)
     problems = [describe(page, runtime, r)
                 for runtime in ("pyodide", "cpython")
                 for r in outcomes[runtime].get(page, {}).get("results", []) if not r["ok"]]

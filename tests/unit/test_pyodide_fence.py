@@ -51,7 +51,8 @@ def test_sections_split_into_hidden_setup_checks_and_collapsible_solution(md):
     assert spec["check"].startswith('@check("f adds one")')
     assert spec["solution"] == "def f():\n    return SECRET + 1\n"
     assert "pyodide-exercise" in out
-    details = re.search(r'<details class="[^"]*pyodide-solution[^"]*"><summary>Solution</summary>(.*?)</details>', out, re.S)
+    details = re.search(r'<details class="[^"]*pyodide-solution[^"]*"><summary>Solution</summary>(.*?)</details>',
+                        out, re.S)
     assert details and "SECRET" in details.group(1)
     visible = re.sub(r'data-spec="[^"]*"', "", out)
     assert "41" not in visible  # setup is hidden from the highlighted code
@@ -105,7 +106,8 @@ def test_page_blocks_get_positional_ids_sessions_and_skip_fences_shown_as_exampl
     page = ('```pyodide\na = 1\n```\n\n````markdown\n```pyodide\nnot a block\n```\n````\n\n'
             '!!! example\n    ```pyodide session="s" id="x"\n    b = a + 1\n    ```\n\n```pyodide\nc = 3\n```\n')
     blocks = page_blocks(page, "p.md")
-    assert [(b.id, b.session, b.line) for b in blocks] == [("block-1", "page", 1), ("x", "s", 12), ("block-3", "page", 16)]
+    assert [(b.id, b.session, b.line) for b in blocks] == [
+        ("block-1", "page", 1), ("x", "s", 12), ("block-3", "page", 16)]
     assert blocks[1].block.code == "b = a + 1\n"
 
 
@@ -115,7 +117,8 @@ def test_other_languages_still_render_as_plain_code(md):
 
 
 def test_an_unknown_option_suggests_the_closest_known_one():
-    with pytest.raises(PageBlockError, match=r"p\.md:1: unknown option 'timout' on the ```pyodide fence: did you mean 'timeout'\?"):
+    message = r"p\.md:1: unknown option 'timout' on the ```pyodide fence: did you mean 'timeout'\?"
+    with pytest.raises(PageBlockError, match=message):
         page_blocks('```pyodide timout="5"\nx = 1\n```\n', "p.md")
 
 
@@ -128,7 +131,8 @@ def test_a_syntax_error_fails_with_its_own_line_and_says_so():
 
 def test_a_fence_left_open_before_the_next_one_is_named_with_both_lines():
     page = '# T\n\n```pyodide id="a"\nx = 1\n\nSome prose.\n\n```pyodide id="b"\ny = 2\n```\n'
-    with pytest.raises(PageBlockError, match=r"p\.md:3: this ```pyodide fence is not closed before the next one \(at p\.md:8\)"):
+    message = r"p\.md:3: this ```pyodide fence is not closed before the next one \(at p\.md:8\)"
+    with pytest.raises(PageBlockError, match=message):
         page_blocks(page, "p.md")
 
 

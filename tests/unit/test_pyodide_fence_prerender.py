@@ -31,7 +31,7 @@ def test_blocks_run_in_page_order_sharing_names_and_output_is_escaped_text():
 
 def test_sessions_do_not_share_names():
     page = '```pyodide session="a"\nx = 1\n```\n\n```pyodide session="b"\nprint(x)\n```\n'
-    with pytest.raises(PageBlockError, match=r"(?s)p\.md:5: block \"block-2\" raised an error at pre-render.*NameError"):
+    with pytest.raises(PageBlockError, match=r'(?s)p\.md:5: block "block-2" raised an error at pre-render.*NameError'):
         render(page)
 
 
@@ -46,7 +46,8 @@ def test_figures_are_drawn_as_static_svg_and_tables_as_escaped_html():
 
 
 def test_unexpected_error_fails_with_file_line_and_traceback_but_raises_and_stubs_are_allowed():
-    with pytest.raises(PageBlockError, match=r'(?s)p\.md:3: block "block-1" raised an error.*raises="ZeroDivisionError".*division by zero'):
+    message = r'(?s)p\.md:3: block "block-1" raised an error.*raises="ZeroDivisionError".*division by zero'
+    with pytest.raises(PageBlockError, match=message):
         render("# T\n\n```pyodide\n1 / 0\n```\n")
     shown = render('```pyodide raises="ZeroDivisionError"\n1 / 0\n```\n')["block-1"]
     assert "ZeroDivisionError: division by zero" in shown
@@ -81,7 +82,8 @@ def test_results_are_cached_by_content(monkeypatch):
 
 
 def test_solutions_are_not_applied_so_the_reader_sees_the_starting_codes_output():
-    page = '```pyodide\nprint("start")\n# %% check\n@check("c")\ndef _():\n    assert False\n# %% solution\nprint("solved")\n```\n'
+    page = ('```pyodide\nprint("start")\n# %% check\n@check("c")\ndef _():\n    assert False\n'
+            '# %% solution\nprint("solved")\n```\n')
     html = render(page)["block-1"]
     assert "start" in html and "solved" not in html
 
@@ -96,7 +98,8 @@ def test_a_looping_block_is_named_and_stopped_at_its_own_time_limit():
 
 
 def test_a_block_that_swallows_exceptions_is_still_stopped_at_its_limit():
-    page = '```pyodide id="stubborn" timeout="1"\nwhile True:\n    try:\n        while True: pass\n    except Exception:\n        pass\n```\n'
+    page = ('```pyodide id="stubborn" timeout="1"\nwhile True:\n    try:\n        while True: pass\n'
+            '    except Exception:\n        pass\n```\n')
     with pytest.raises(PageBlockError, match=r'block "stubborn" ran past its time limit'):
         render(page)
 

@@ -136,3 +136,11 @@ def test_verify_records_figures_and_notices_in_the_output_tail():
     (result,) = course_verify.verify_page([block], max_output=10)
     assert result["ok"], result["problem"]
     assert result["output_tail"] == "[figure]\n" + "y" * 10 + "Output truncated: 21 more characters were not shown.\n"
+
+
+def test_a_page_module_in_a_traceback_is_named_by_its_file_name_not_the_machines_path(session, tmp_path, monkeypatch):
+    (tmp_path / "helper_mod.py").write_text("def fail():\n    raise ValueError('plain words')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = session.run("b", "from helper_mod import fail\nfail()\n")
+    assert 'File "helper_mod.py", line 2, in fail' in result["error"]
+    assert str(tmp_path) not in result["error"] and result["error"].endswith("ValueError: plain words\n")

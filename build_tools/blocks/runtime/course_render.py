@@ -88,7 +88,7 @@ def colour(t: float) -> tuple[int, int, int]:
     x = min(1.0, max(0.0, t)) * (len(STOPS) - 1)
     i = min(len(STOPS) - 2, int(x))
     f = x - i
-    return tuple(round(a + (c - a) * f) for a, c in zip(STOPS[i], STOPS[i + 1]))
+    return tuple(round(a + (c - a) * f) for a, c in zip(STOPS[i], STOPS[i + 1], strict=True))
 
 
 RAMP = [bytes(colour(k / 255)) for k in range(256)]  # the ramp in 256 steps, as RGB bytes

@@ -142,10 +142,14 @@ def format_error(error: BaseException, filenames: list[str]) -> str:
     (the runner, and the inside of `course` functions: the reader's call line is what helps)."""
     trace = traceback.TracebackException.from_exception(error)
     runtime = os.path.dirname(os.path.abspath(__file__))
-    frames = [f for f in trace.stack if os.path.dirname(os.path.abspath(f.filename)) != runtime or f.filename in filenames]
+    frames = [f for f in trace.stack
+              if os.path.dirname(os.path.abspath(f.filename)) != runtime or f.filename in filenames]
     for i, frame in enumerate(frames):
         if frame.filename in filenames:
             frames = frames[i:]
             break
+    for frame in frames:  # a page module by its name: the same text in the browser and in the build
+        if frame.filename not in filenames:
+            frame.filename = os.path.basename(frame.filename)
     trace.stack = traceback.StackSummary.from_list(frames)
     return "".join(trace.format())
