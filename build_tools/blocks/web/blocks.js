@@ -1,54 +1,13 @@
-// Runnable ```pyodide blocks: editor (CodeMirror 5), Run/Stop/Reset/Restore/Copy, output, checks.
-// Python runs in one module Web Worker per session (session.js, worker.js); blocks of a session share it like
-// notebook cells. Configuration: <script id="pyodide-config" type="application/json"> (mkdocs.yml
-// extra.pyodide, written by build_tools/blocks/hook.py), URLs relative to the site root.
-import { drawFigure } from "./figures.js";
-import { Session } from "./session.js";
+// One runnable block: its editor (CodeMirror 5, mounted by page.js), toolbar (Run, Stop, Reset,
+// Restore original, Copy), saved edits, and output. Python runs in its session's interpreter
+// (session.js); output arrives as the runtime's events: text streams as text, HTML (figures, notices,
+// the rendered result) through the contract's allowlist (safe_html.js).
+import { enhanceHeatmaps } from "./heatmap.js";
+import { safeFragment } from "./safe_html.js";
+import { Cancelled, keepSpare } from "./session.js";
 
-const HERE = new URL("./", import.meta.url); // .../assets/pyodide/
-const SITE = new URL("../../", HERE);
-const DEFAULTS = {
-  core_url: "assets/vendor/pyodide/",
-  packages_url: "https://cdn.jsdelivr.net/pyodide/v314.0.7/full/",
-  prefetch: true,
-  max_output_chars: 200000,
-  load_timeout: 120, // seconds before a load that never finishes is reported as failed
-};
 const STORAGE = "course-block:";
 
-function config() {
-  const node = document.getElementById("pyodide-config");
-  const given = node ? JSON.parse(node.textContent) : {};
-  const merged = { ...DEFAULTS, ...given };
-  const dir = (u) => new URL(u.endsWith("/") ? u : u + "/", SITE).href;
-  return { ...merged, core_url: dir(merged.core_url), packages_url: dir(merged.packages_url) };
-}
-
-// ---- CodeMirror, loaded once, only on pages with blocks --------------------------------------
-let editorReady = null;
-function loadEditor() {
-  if (window.CodeMirror?.modes?.python) return Promise.resolve(window.CodeMirror);
-  editorReady ||= (async () => {
-    const vendor = new URL("assets/vendor/codemirror/", SITE);
-    const css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = new URL("lib/codemirror.css", vendor).href;
-    document.head.append(css);
-    for (const path of ["lib/codemirror.js", "mode/python/python.js"]) {
-      await new Promise((resolve, reject) => {
-        const s = document.createElement("script");
-        s.src = new URL(path, vendor).href;
-        s.onload = resolve;
-        s.onerror = () => reject(new Error(`could not load ${s.src}`));
-        document.head.append(s);
-      });
-    }
-    return window.CodeMirror;
-  })();
-  return editorReady;
-}
-
-// ---- one controller per block ---------------------------------------------------------------
 function button(label, title, onClick) {
   const b = document.createElement("button");
   b.type = "button";
@@ -65,11 +24,12 @@ function focusBefore(element) {
   focusable[focusable.indexOf(element) - 1]?.focus();
 }
 
-class Block {
-  constructor(root, index, session) {
+export class Block {
+  // spec: the block's data-spec (final id and session, written by the build).
+  constructor(root, spec, index, session) {
     this.root = root;
-    this.spec = JSON.parse(root.dataset.spec);
-    this.id = this.spec.id || `block-${index + 1}`;
+    this.spec = spec;
+    this.id = spec.id;
     this.index = index;
     this.session = session;
     this.key = `${STORAGE}${location.pathname}:${this.id}`;
@@ -167,7 +127,6 @@ class Block {
   clearOutput() {
     this.output.replaceChildren();
     this.output.classList.remove("pyodide-prerendered");
-    this.chars = 0;
     this.textNode = null;
   }
 
@@ -180,52 +139,38 @@ class Block {
     return p;
   }
 
+  // Text is capped by the runtime (max_output_chars), which then sends its own notice.
   appendText(stream, text) {
-    const limit = this.session.cfg.max_output_chars;
-    if (this.chars >= limit) return;
-    const kept = text.slice(0, limit - this.chars);
-    this.chars += kept.length;
     if (!this.textNode || this.textNode.dataset.stream !== stream) {
       this.textNode = document.createElement("pre");
       this.textNode.className = `pyodide-text pyodide-${stream}`;
       this.textNode.dataset.stream = stream;
       this.output.append(this.textNode);
     }
-    this.textNode.append(document.createTextNode(kept));
-    if (kept.length < text.length) this.notice("Output truncated: too much to show.", "warning");
+    this.textNode.append(document.createTextNode(text));
   }
 
-  onMessage(data) {
-    if (data.type === "output") this.appendText(data.stream, data.text);
-    else if (data.type === "figure") { this.output.append(drawFigure(data.figure)); this.textNode = null; }
-    else if (data.type === "truncated") this.notice(`Output truncated: ${data.chars.toLocaleString()} more characters were not shown.`, "warning");
-    else if (data.type === "timeout") this.stop(`Stopped after the time limit of ${this.spec.timeout} s.`);
+  appendHTML(html) {
+    const fragment = safeFragment(html, this.session.cfg.html);
+    enhanceHeatmaps(fragment);
+    this.output.append(fragment);
+    this.textNode = null;
   }
 
+  onEvent(event) {
+    if (event.kind === "html") this.appendHTML(event.data);
+    else this.appendText(event.kind, event.data);
+  }
+
+  // The result itself was rendered in Python and arrived as an "html" event; here: the status line.
   showResult(result) {
-    if (!result) return;
-    if (result.error) {
-      const pre = document.createElement("pre");
-      pre.className = "pyodide-text pyodide-error";
-      pre.textContent = result.error;
-      this.output.append(pre);
-      this.textNode = null;
-      this.hintUnsolvedExercise(result);
-    }
+    if (result.error) this.hintUnsolvedExercise(result);
     if (result.checks.length) {
-      const list = document.createElement("ul");
-      list.className = "pyodide-checks";
-      for (const c of result.checks) {
-        const li = document.createElement("li");
-        li.className = c.ok ? "pyodide-pass" : "pyodide-fail";
-        li.textContent = `${c.ok ? "✓ Pass" : "✗ Fail"}: ${c.name}${c.message ? ` — ${c.message}` : ""}`;
-        list.append(li);
-      }
-      this.output.append(list);
       const passed = result.checks.filter((c) => c.ok).length;
       this.status(`${passed} of ${result.checks.length} checks pass.`);
-    } else if (!result.error && !this.output.hasChildNodes()) {
-      this.notice("Ran without output.");
+    } else {
+      this.status(result.ok ? "Done." : "Finished with an error.");
+      if (!result.error && !this.output.hasChildNodes()) this.notice("Ran without output.");
     }
   }
 
@@ -254,13 +199,13 @@ class Block {
     this.clearOutput();
     this.setRunning(true);
     try {
-      if (!s.ready) this.status("Loading Python (first run on this page)…");
+      if (!s.loaded) this.status("Loading Python (first run on this page)…");
       await s.start();
       const before = s.blocks.filter((b) => b.index < this.index && !s.ran.has(b.id));
       if (before.length) {
         this.notice(`First running the earlier block${before.length > 1 ? "s" : ""} ${before.map((b) => b.id).join(", ")} on this page (this block may use what they define).`);
         for (const b of before) {
-          const r = await s.execute(b, b.code(), "", (d) => d.type === "timeout" ? this.stop(`Stopped: block ${b.id} ran past its time limit.`) : null);
+          const r = await s.execute(b, b.code(), "", () => {}, () => this.stop(`Stopped: block ${b.id} ran past its time limit.`));
           if (!r) return;
           if (!r.ok && !b.spec.raises) {
             this.notice(`Block ${b.id} raised an error, so this block was not run. Run that block to see it.`, "error");
@@ -271,14 +216,14 @@ class Block {
       }
       this.status("Running…");
       const started = performance.now();
-      const result = await s.execute(this, this.code(), this.spec.check, (d) => this.onMessage(d));
+      const result = await s.execute(this, this.code(), this.spec.check, (e) => this.onEvent(e),
+        () => this.stop(`Stopped after the time limit of ${this.spec.timeout} s.`));
       if (result) {
         window.__pyodideBlocks.runs.push({ id: this.id, ms: performance.now() - started });
         this.showResult(result);
-        if (!result.checks.length) this.status(result.ok ? "Done." : "Finished with an error.");
       }
     } catch (error) {
-      this.loadFailed(error);
+      if (!(error instanceof Cancelled)) this.loadFailed(error); // Cancelled: Stop or Reset said why
     } finally {
       s.busy = false;
       this.setRunning(false);
@@ -297,7 +242,7 @@ class Block {
     s.discard();
     this.notice(`${reason} Python was restarted, so the variables of earlier blocks are gone; they will run again automatically when needed.`, "warning");
     this.status("Stopped.");
-    s.start().catch(() => {}); // warm a fresh interpreter for the next run
+    keepSpare(s.cfg); // the next Run takes a fresh interpreter kept ready
   }
 
   resetInterpreter() {
@@ -307,80 +252,6 @@ class Block {
     this.clearOutput();
     this.notice(`Python was restarted${wasBusy ? " (the running code was stopped)" : ""}: all variables are gone.`);
     this.status("Python restarted.");
+    keepSpare(s.cfg);
   }
 }
-
-// ---- page wiring ----------------------------------------------------------------------------
-function prefetchWhenIdle(blocks) {
-  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 1500));
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      observer.disconnect();
-      const block = blocks.find((b) => b.root === entry.target);
-      idle(() => block.session.start().catch(() => {}), { timeout: 4000 });
-      return;
-    }
-  });
-  for (const b of blocks) observer.observe(b.root);
-  return observer;
-}
-
-// Material's instant navigation emits document$ for every page it swaps in, and also when the first
-// same-page anchor click re-fetches the page the reader is on. Initialisation is idempotent:
-// - a block already initialised (data-pyodide-init) is never set up twice;
-// - the same page coming back with the same blocks (same data-hash, same order) gets the live
-//   blocks put back in place, so edits, outputs and the interpreter's variables survive.
-let pageState = null; // { path, sessions: Map<name, Session>, blocks: Block[], observer }
-
-function sameBlocks(blocks, roots) {
-  return blocks.length === roots.length && blocks.every((b, i) => b.root.dataset.hash === roots[i].dataset.hash);
-}
-
-function keepLiveBlocks(roots) {
-  if (!pageState || pageState.path !== location.pathname || !sameBlocks(pageState.blocks, roots)) return false;
-  pageState.blocks.forEach((b, i) => {
-    if (roots[i] === b.root) return;
-    roots[i].replaceWith(b.root);
-    b.editor?.refresh(); // CodeMirror measures again after being re-attached
-  });
-  return true;
-}
-
-function discardPage() {
-  for (const s of pageState.sessions.values()) s.discard();
-  pageState.observer?.disconnect();
-  pageState = null;
-}
-
-async function initPage() {
-  const roots = [...document.querySelectorAll(".pyodide-block")];
-  if (keepLiveBlocks(roots)) return;
-  if (pageState) discardPage(); // another page: its interpreters go away
-  const fresh = roots.filter((root) => !root.dataset.pyodideInit);
-  if (!fresh.length) return;
-  const cfg = config();
-  const sessions = new Map();
-  const blocks = fresh.map((root, index) => {
-    root.dataset.pyodideInit = "true";
-    const spec = JSON.parse(root.dataset.spec);
-    const name = spec.session || "page";
-    if (!sessions.has(name)) sessions.set(name, new Session(name, cfg));
-    const block = new Block(root, index, sessions.get(name));
-    sessions.get(name).blocks.push(block);
-    return block;
-  });
-  pageState = { path: location.pathname, sessions, blocks, observer: cfg.prefetch ? prefetchWhenIdle(blocks) : null };
-  window.__pyodideBlocks.sessions = [...sessions.values()];
-  try {
-    const CodeMirror = await loadEditor();
-    for (const b of blocks) await b.mountEditor(CodeMirror);
-  } catch (error) {
-    for (const b of blocks) b.status(`The editor could not be loaded (${error.message}); the code can still run as written.`);
-  }
-  document.documentElement.classList.add("pyodide-ready");
-}
-
-if (window.document$?.subscribe) window.document$.subscribe(() => initPage());
-else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initPage);
-else initPage();

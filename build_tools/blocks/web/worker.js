@@ -1,13 +1,10 @@
 // Python for the runnable blocks of one session, in a module Web Worker (the page never freezes).
-// Page -> worker: {type: "init", coreURL, packagesURL, runtimeURL, dataURL, inputBuffer?}
-//                 {type: "run", runId, id, code, setup, check, packages}
-// Worker -> page: {type: "ready", loadMs} | {type: "load-error", message}
-//                 {type: "output", runId, stream, text} | {type: "figure", runId, figure}
-//                 {type: "truncated", runId, chars} | {type: "input", runId, prompt}
-//                 {type: "done", runId, result: {ok, error, error_types, checks}}
-let session = null;
+// Messages (fields listed once, in build_tools/blocks/contract.py; the page builds and checks them):
+//   page -> worker: init, run
+//   worker -> page: ready | load-error, then per run: event* (the runtime's own events, passed
+//                   through unchanged, then the rendered result as "html"), done
+let python = null; // { pyodide, runner, render }
 let currentRun = null;
-let inputBuffer = null; // SharedArrayBuffer for input(), only when the page is cross-origin isolated
 
 async function fetchText(url) {
   const response = await fetch(url);
@@ -15,80 +12,83 @@ async function fetchText(url) {
   return response.text();
 }
 
-function readLine(prompt) {
-  if (!inputBuffer) {
-    throw new Error("input() cannot pause a block in this browser: set the value in the code instead, e.g. name = \"Ada\"");
-  }
-  const flag = new Int32Array(inputBuffer, 0, 1);
-  Atomics.store(flag, 0, 0);
-  postMessage({ type: "input", runId: currentRun, prompt });
-  Atomics.wait(flag, 0, 0);
-  const length = new Int32Array(inputBuffer, 4, 1)[0];
-  return new TextDecoder().decode(new Uint8Array(inputBuffer, 8, length).slice());
-}
-
-// Pyodide only logs a warning when its .wasm cannot be fetched, then waits forever: ask for each
-// core file first (HEAD, in parallel with the load), so a missing file is an error naming it.
-const CORE_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
-async function missingCoreFile(coreURL) {
-  const answers = await Promise.all(CORE_FILES.map(async (name) => {
-    const url = new URL(name, coreURL).href;
+// Pyodide only logs a warning when one of its files cannot be fetched, then waits forever. While it
+// loads, any failed fetch under coreURL fails the load with a message naming the file.
+function watchCoreFetches(coreURL) {
+  const realFetch = self.fetch;
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  self.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input, self.location.href).href;
+    const watched = url.startsWith(coreURL);
+    let response;
     try {
-      const r = await fetch(url, { method: "HEAD" });
-      return r.ok || r.status === 405 ? null : `${url} answered HTTP ${r.status}`;
+      response = await realFetch(input, init);
     } catch (error) {
-      return `${url} could not be reached (${error.message})`;
+      if (watched) fail(new Error(`${url} could not be reached (${error.message})`));
+      throw error;
     }
-  }));
-  const problem = answers.find(Boolean);
-  if (problem) throw new Error(problem);
-  return new Promise(() => {}); // all present: let the load itself finish
+    if (watched && !response.ok) fail(new Error(`${url} answered HTTP ${response.status}`));
+    return response;
+  };
+  return { failed, restore: () => { self.fetch = realFetch; } };
 }
 
 async function init(message) {
   const started = performance.now();
-  const { loadPyodide } = await import(new URL("pyodide.mjs", message.coreURL).href).catch((error) => {
-    throw new Error(`${new URL("pyodide.mjs", message.coreURL).href} could not be loaded (${error.message})`);
-  });
+  const core = new URL("pyodide.mjs", message.coreURL).href;
+  const runtime = Promise.all(message.runtimeFiles.map(async (name) =>
+    [name, await fetchText(new URL(name, message.runtimeURL).href)]));
+  runtime.catch(() => {}); // reported below, after the core's own errors
+  const watch = watchCoreFetches(message.coreURL);
   let timer;
-  const pyodide = await Promise.race([
-    loadPyodide({ indexURL: message.coreURL, packageBaseUrl: message.packagesURL }),
-    missingCoreFile(message.coreURL),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(
-      `Pyodide did not start within ${message.loadTimeout} s`)), message.loadTimeout * 1000); }),
-  ]).finally(() => clearTimeout(timer));
-  const loadMs = performance.now() - started;
-  pyodide.FS.mkdirTree("/course_runtime");
-  for (const name of ["course.py", "course_runner.py"]) {
-    pyodide.FS.writeFile(`/course_runtime/${name}`, await fetchText(new URL(name, message.runtimeURL).href));
+  let pyodide;
+  try {
+    const { loadPyodide } = await import(core).catch((error) => {
+      throw new Error(`${core} could not be loaded (${error.message})`);
+    });
+    pyodide = await Promise.race([
+      loadPyodide({ indexURL: message.coreURL, packageBaseUrl: message.packagesURL }),
+      watch.failed,
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(
+        `Pyodide did not start within ${message.loadTimeout} s`)), message.loadTimeout * 1000); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    watch.restore();
   }
-  inputBuffer = message.inputBuffer || null;
+  pyodide.FS.mkdirTree("/course_runtime");
+  for (const [name, text] of await runtime) pyodide.FS.writeFile(`/course_runtime/${name}`, text);
   pyodide.globals.set("_data_url", message.dataURL);
   pyodide.runPython(`
 import sys
 sys.path.insert(0, "/course_runtime")
-import course, course_runner
+import course, course_runner, course_render
 course.DATA_URL = _data_url
 del _data_url`);
-  const emit = (kind, payload) => {
-    if (kind === "figure") postMessage({ type: "figure", runId: currentRun, figure: payload.toJs({ dict_converter: Object.fromEntries }) });
-    else if (kind === "truncated") postMessage({ type: "truncated", runId: currentRun, chars: payload });
-    else postMessage({ type: "output", runId: currentRun, stream: kind, text: payload });
+  const emit = (kind, payload) => postMessage({ type: "event", runId: currentRun, kind, data: String(payload) });
+  python = {
+    pyodide,
+    runner: pyodide.globals.get("course_runner").Session(emit, message.maxOutput),
+    render: pyodide.globals.get("course_render").result,
   };
-  const Session = pyodide.globals.get("course_runner").Session;
-  session = { pyodide, runner: Session(emit, inputBuffer ? readLine : null), loadMs };
-  return loadMs;
+  return performance.now() - started;
+}
+
+function finish(runId, result) {
+  const html = python.render(result);
+  if (html) postMessage({ type: "event", runId, kind: "html", data: String(html) });
+  const plain = result.toJs({ dict_converter: Object.fromEntries });
+  postMessage({ type: "done", runId, result: plain });
 }
 
 async function run(message) {
   currentRun = message.runId;
   if (message.packages?.length) {
-    await session.pyodide.loadPackage(message.packages, { messageCallback: () => {} });
+    await python.pyodide.loadPackage(message.packages, { messageCallback: () => {} });
   }
-  const result = session.runner.run(message.id, message.code, message.setup || "", message.check || "");
-  const plain = result.toJs({ dict_converter: Object.fromEntries });
-  result.destroy();
-  postMessage({ type: "done", runId: message.runId, result: plain });
+  const result = python.runner.run(message.id, message.code, message.setup, message.check);
+  try { finish(message.runId, result); } finally { result.destroy(); }
 }
 
 self.onmessage = async ({ data }) => {
@@ -101,9 +101,9 @@ self.onmessage = async ({ data }) => {
   } else if (data.type === "run") {
     try {
       await run(data);
-    } catch (error) {
-      const message = String(error?.message || error);
-      postMessage({ type: "done", runId: data.runId, result: { ok: false, error: message, error_types: [], checks: [] } });
+    } catch (error) { // not the reader's code (that is caught in Python): a package that would not load
+      const result = python.pyodide.toPy({ ok: false, error: String(error?.message || error), error_types: [], checks: [] });
+      try { finish(data.runId, result); } finally { result.destroy(); }
     }
   }
 };
