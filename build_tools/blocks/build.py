@@ -38,7 +38,8 @@ class SiteBlocks:
 
     def page_written(self, src_path: str, output: str) -> str:
         for block_id, html in self.prerender.collect(src_path).items():
-            output = output.replace(fence.PLACEHOLDER.format(id=block_id), html, 1)
+            shown = f'<div class="pyodide-prerendered">{html}</div>' if html else ""  # blocks.css labels it
+            output = output.replace(fence.PLACEHOLDER.format(id=block_id), shown, 1)
         # On every page, not just those with blocks: instant navigation keeps the first page's <head>.
         return output.replace("</head>", self.config_script + "</head>", 1)
 

@@ -122,7 +122,9 @@ HTML_ELEMENTS = {
     "path": ("d", "fill", "stroke", "stroke-width"),
     "polyline": ("points", "fill", "stroke", "stroke-width"),
     "text": ("x", "y", "text-anchor", "dominant-baseline", "transform"),
-    "image": ("x", "y", "width", "height", "href", "preserveAspectRatio"),
+    # xlink:href, not href: Material's instant navigation rewrites every [href] of a new page, and
+    # setting .href on an SVG <image> throws. The page keeps it under its local name, href.
+    "image": ("x", "y", "width", "height", "xlink:href", "href", "preserveAspectRatio"),
     "linearGradient": ("id", "x1", "x2", "y1", "y2"), "stop": ("offset", "stop-color"),
 }
 HTML_GLOBAL_ATTRIBUTES = ("class", "data-values", "data-rows", "data-cols", "data-x-labels", "data-y-labels")
@@ -142,6 +144,7 @@ def page_config(given_settings: dict | None) -> dict:
         "to_worker": TO_WORKER,
         "from_worker": FROM_WORKER,
         "event_kinds": list(EVENT_KINDS),
+        "result_keys": list(RESULT_KEYS),
         "html": {"elements": HTML_ELEMENTS, "global_attributes": list(HTML_GLOBAL_ATTRIBUTES),
                  "image_prefix": HTML_IMAGE_PREFIX},
     }))

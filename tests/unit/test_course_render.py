@@ -111,7 +111,7 @@ def test_every_element_and_attribute_is_in_the_contract_allowlist(name):
             assert attr in allowed, (tag, attr)
             assert not attr.startswith("on") and attr != "style"
             assert "url(" not in value and "javascript:" not in value.lower(), (tag, attr)
-            if attr == "href":
+            if attr in ("href", "xlink:href"):
                 assert value.startswith(contract.HTML_IMAGE_PREFIX), (tag, value[:40])
 
 
@@ -137,7 +137,7 @@ def test_heatmap_cells_are_one_png_with_a_pixel_per_cell_not_an_element_per_cell
     assert not tree.find("rect") and len(tree.find("title")) == 1  # no per-cell elements or tooltips
     (cells,) = tree.find("image", "pyodide-cells")
     assert cells["preserveaspectratio"] == "none"
-    width, height, rows = png_pixels(cells["href"])
+    width, height, rows = png_pixels(cells["xlink:href"])
     assert (width, height) == (7, 5)
     assert rows[0][:3] == bytes(course_render.STOPS[0]) and rows[-1][-3:] == bytes(course_render.STOPS[-1])
     assert float(cells["width"]) / 7 == float(cells["height"]) / 5  # square cells
@@ -150,7 +150,7 @@ def test_heatmap_keeps_values_and_labels_for_tooltips_and_nan_cells_are_grey():
     assert json.loads(svg["data-values"]) == [[0.1235, None], [12350, 1e-7]]
     assert json.loads(svg["data-x-labels"]) == ["a", "b"] and json.loads(svg["data-y-labels"]) == ["c", HOSTILE]
     assert (svg["data-rows"], svg["data-cols"]) == ("2", "2")
-    _, _, rows = png_pixels(tree.find("image", "pyodide-cells")[0]["href"])
+    _, _, rows = png_pixels(tree.find("image", "pyodide-cells")[0]["xlink:href"])
     assert rows[0][3:6] == bytes(course_render.NAN_RGB)
 
 
@@ -161,7 +161,7 @@ def test_heatmap_is_labelled_for_screen_readers_and_has_a_colour_scale():
     assert svg["role"] == "img" and svg["aria-label"] == "attention pattern: 41 x 41, values 0 to 1"
     assert "attention pattern: 41 x 41, values 0 to 1" in tree.texts
     (scale,) = tree.find("image", "pyodide-colour-scale")
-    assert png_pixels(scale["href"])[0] == 1
+    assert png_pixels(scale["xlink:href"])[0] == 1
     assert {"0", "1"} <= set(tree.texts)  # min and max of the scale
 
 
@@ -180,7 +180,7 @@ def test_heatmaps_from_1x1_to_300x300_render_fast(size):
     started = time.perf_counter()
     html = course_render.figure(heatmap(matrix))
     assert time.perf_counter() - started < 0.5
-    width, height, _ = png_pixels(Tree(html).find("image", "pyodide-cells")[0]["href"])
+    width, height, _ = png_pixels(Tree(html).find("image", "pyodide-cells")[0]["xlink:href"])
     assert (width, height) == (size, size)
 
 

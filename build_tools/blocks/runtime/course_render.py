@@ -109,7 +109,7 @@ def png(rows: list[bytes]) -> bytes:
 def _image(x, y, width, height, rows: list[bytes], cls: str) -> str:
     href = IMAGE_PREFIX + base64.b64encode(png(rows)).decode("ascii")
     return (f'<image x="{x}" y="{y}" width="{width}" height="{height}" preserveAspectRatio="none" '
-            f'class="{cls}" href="{href}"/>')
+            f'class="{cls}" xlink:href="{href}"/>')
 
 
 # ---- figures ------------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ export function fromWorker(cfg, data) {
   if (data.type === "event") return cfg.event_kinds.includes(data.kind) && typeof data.data === "string";
   if (data.type === "done") {
     const r = data.result;
-    return !!r && typeof r === "object" && Array.isArray(r.checks) && Array.isArray(r.error_types) && "ok" in r && "error" in r;
+    return !!r && typeof r === "object" && cfg.result_keys.every((k) => k in r)
+      && Array.isArray(r.checks) && Array.isArray(r.error_types);
   }
   return true;
 }
