@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "course_src" / "circuits"))
-from attn_only import (AttnOnlyConfig, AttnOnlyTransformer, TrainConfig, phase_change_step,  # noqa: E402
-                       train)
+from attn_only import AttnOnlyConfig, AttnOnlyTransformer  # noqa: E402
+from induction import TrainConfig, phase_change_step, train  # noqa: E402
 
 THRESHOLD = 2.0  # nats on the repeated half
 

@@ -43,12 +43,15 @@ torch.set_num_threads(1)
 print("device:", device)
 
 # %% [markdown]
-# The model and its hooks live in `attn_only.py` (inlined below in the downloaded notebook):
-# embeddings, attention layers without MLPs or LayerNorm, and hook points named as in
-# TransformerLens (`blocks.1.attn.hook_pattern`, ...), plus `run_with_cache` and `run_with_hooks`.
+# The model lives in `attn_only.py`: embeddings and attention layers without MLPs or LayerNorm,
+# with hook points named as in TransformerLens (`blocks.1.attn.hook_pattern`, ...) from
+# `hooks.py`, which adds `run_with_cache` and `run_with_hooks`. The data, the training loop and
+# the scores live in `induction.py` and `scores.py`. The downloaded notebook has all four inlined
+# below.
 
 # %%
 from attn_only import *  # course: inline
+from induction import *  # course: inline
 
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # tiny settings for CI / a laptop CPU

@@ -38,8 +38,14 @@ device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is
 torch.set_num_threads(1)
 print("device:", device)
 
+# %% [markdown]
+# The model (`attn_only.py`, with its hooks from `hooks.py`) and the data, training and
+# measurements (`induction.py`, with the scores from `scores.py`) are the previous notebook's,
+# inlined below in the downloaded notebook.
+
 # %%
 from attn_only import *  # course: inline
+from induction import *  # course: inline
 
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # tiny settings for CI / a laptop CPU

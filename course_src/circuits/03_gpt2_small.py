@@ -42,12 +42,12 @@ device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is
 print("device:", device)
 
 # %% [markdown]
-# The scores of the previous notebooks live in `attn_only.py`, with the toy model they were written
-# for (inlined below in the downloaded notebook); this notebook uses only `prev_token_score` and
-# `induction_score` from it, so GPT-2's heads are measured exactly as the toy model's were.
+# The scores of the previous notebooks live in `scores.py` (inlined below in the downloaded
+# notebook). They take tensors, not a model, so GPT-2's heads are measured by exactly the code
+# that measured the toy model's: `prev_token_score` and `induction_score`.
 
 # %%
-from attn_only import *  # course: inline
+from scores import *  # course: inline
 
 # %% tags=["parameters"]
 SMOKE = os.environ.get("SMOKE") == "1"   # no download: a tiny random GPT-2 runs the same code
@@ -96,11 +96,11 @@ print(f"loss on first copy {first:.2f}, on second copy {second:.2f}")
 #
 # `out.attentions[layer]` has shape `(batch, head, query, key)`, the same layout as
 # `blocks.{layer}.attn.hook_pattern` in our model, so the scores are the same code: `prev_token_score`
-# and `induction_score` from `attn_only.py`. The induction score averages, over the 50 tokens of the
+# and `induction_score` from `scores.py`. The induction score averages, over the 50 tokens of the
 # second copy, the attention to the token after the earlier occurrence.
 
 # %%
-# prev_token_score and induction_score come from attn_only.py (inlined above): the toy model's definitions.
+# prev_token_score and induction_score come from scores.py (inlined above): the toy model's definitions.
 induction = torch.stack([induction_score(a.mean(0), HALF) for a in out.attentions])   # (layer, head)
 prev = torch.stack([prev_token_score(a.mean(0)) for a in out.attentions])              # (layer, head)
 top, top_prev = induction.flatten().topk(5), prev.flatten().topk(5)

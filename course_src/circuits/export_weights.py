@@ -29,10 +29,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attn_only import (AttnOnlyConfig, AttnOnlyTransformer, TrainConfig, ablated_loss,  # noqa: E402
-                       ablation_losses, composition_score, composition_scores, copying_score,
-                       full_ov_circuit, head_scores, heads_above, phase_change_step,
-                       repeated_random_tokens, train)
+from attn_only import AttnOnlyConfig, AttnOnlyTransformer  # noqa: E402
+from induction import (TrainConfig, ablated_loss, ablation_losses, composition_score,  # noqa: E402
+                       composition_scores, copying_score, full_ov_circuit, head_scores, heads_above,
+                       phase_change_step, repeated_random_tokens, train)
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "assets" / "data" / "circuits"
 FULL = TrainConfig(steps=2000, lr=3e-3)

@@ -13,8 +13,11 @@ PAGES = sorted((ROOT / "docs" / "circuits").glob("0*.md"))
 if str(CIRCUITS_SRC) not in sys.path:
     sys.path.insert(0, str(CIRCUITS_SRC))
 
-import attn_only  # noqa: E402  (course_src/circuits/attn_only.py)
-import export_weights  # noqa: E402
+import attn_only  # noqa: E402, F401  (course_src/circuits/attn_only.py: config + model)
+import export_weights  # noqa: E402, F401
+import hooks  # noqa: E402, F401  (HookPoint, HookedModule)
+import induction  # noqa: E402, F401  (data, training, per-head measurements)
+import scores  # noqa: E402, F401  (losses and scores on tensors, torch only)
 
 
 def results() -> dict:

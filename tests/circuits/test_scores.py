@@ -1,4 +1,4 @@
-"""The analysis functions of attn_only.py on hand-built inputs with known answers."""
+"""The measurements of scores.py and induction.py, and the model of attn_only.py, on inputs with known answers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from tests.circuits.circuits_src import attn_only as ao
+from tests.circuits.circuits_src import induction as ind
+from tests.circuits.circuits_src import scores as sc
 
 HALF = 5
 T = 1 + 2 * HALF
@@ -33,26 +35,26 @@ def perfect_induction_pattern(half=HALF):
 
 def test_perfect_previous_token_head_scores_one_and_is_not_an_induction_head():
     p = perfect_prev_token_pattern()
-    assert ao.prev_token_score(p).item() == pytest.approx(1.0)
-    assert ao.induction_score(p, HALF).item() == pytest.approx(0.0)
+    assert sc.prev_token_score(p).item() == pytest.approx(1.0)
+    assert sc.induction_score(p, HALF).item() == pytest.approx(0.0)
 
 
 def test_perfect_induction_head_scores_one_and_is_not_a_previous_token_head():
     p = perfect_induction_pattern()
-    assert ao.induction_score(p, HALF).item() == pytest.approx(1.0)
-    assert ao.prev_token_score(p).item() < 0.2
+    assert sc.induction_score(p, HALF).item() == pytest.approx(1.0)
+    assert sc.prev_token_score(p).item() < 0.2
 
 
 def test_induction_score_on_a_uniform_pattern_averages_over_the_queries_of_the_second_copy():
     uniform = torch.tril(torch.ones(T, T)) / torch.arange(1, T + 1)[:, None]
     expected = sum(1 / (i + 1) for i in range(HALF + 1, T)) / HALF
-    assert ao.induction_score(uniform, HALF).item() == pytest.approx(expected)
+    assert sc.induction_score(uniform, HALF).item() == pytest.approx(expected)
 
 
 def test_scores_work_per_head_on_stacked_patterns():
     stacked = torch.stack([perfect_prev_token_pattern(), perfect_induction_pattern()])  # (2, T, T)
-    assert ao.prev_token_score(stacked).tolist() == pytest.approx([1.0, ao.prev_token_score(stacked[1]).item()])
-    assert ao.induction_score(stacked, HALF).tolist() == pytest.approx([0.0, 1.0])
+    assert sc.prev_token_score(stacked).tolist() == pytest.approx([1.0, sc.prev_token_score(stacked[1]).item()])
+    assert sc.induction_score(stacked, HALF).tolist() == pytest.approx([0.0, 1.0])
 
 
 def test_composition_score_is_one_for_aligned_and_zero_for_orthogonal_subspaces():
@@ -60,31 +62,31 @@ def test_composition_score_is_one_for_aligned_and_zero_for_orthogonal_subspaces(
     a[0, 0] = 1.0
     b = torch.zeros(4, 4)
     b[1, 1] = 1.0
-    assert ao.composition_score(a, a).item() == pytest.approx(1.0)
-    assert ao.composition_score(a, b).item() == pytest.approx(0.0)
-    assert ao.composition_score(3 * a, 0.5 * a).item() == pytest.approx(1.0)
+    assert sc.composition_score(a, a).item() == pytest.approx(1.0)
+    assert sc.composition_score(a, b).item() == pytest.approx(0.0)
+    assert sc.composition_score(3 * a, 0.5 * a).item() == pytest.approx(1.0)
 
 
 def test_copying_score_is_plus_one_for_identity_and_minus_one_for_its_negative():
     eye = torch.eye(6)
-    assert ao.copying_score(eye) == pytest.approx(1.0)
-    assert ao.copying_score(-eye) == pytest.approx(-1.0)
+    assert sc.copying_score(eye) == pytest.approx(1.0)
+    assert sc.copying_score(-eye) == pytest.approx(-1.0)
     rotation = torch.tensor([[0.0, -1.0], [1.0, 0.0]])  # eigenvalues +-i: sums to zero
-    assert ao.copying_score(rotation) == pytest.approx(0.0, abs=1e-9)
+    assert sc.copying_score(rotation) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_repeated_random_tokens_repeat_their_first_half_after_bos():
-    toks = ao.repeated_random_tokens(3, 7, 64, torch.Generator().manual_seed(0))
+    toks = ind.repeated_random_tokens(3, 7, 64, torch.Generator().manual_seed(0))
     assert toks.shape == (3, 15)
-    assert (toks[:, 0] == ao.BOS).all() and (toks[:, 1:8] == toks[:, 8:]).all()
+    assert (toks[:, 0] == ind.BOS).all() and (toks[:, 1:8] == toks[:, 8:]).all()
     assert (toks[:, 1:] >= 1).all() and (toks[:, 1:] < 64).all()
 
 
 def test_training_sequences_contain_a_repeated_segment_and_are_reproducible():
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
-    a, b = ao.repeated_segment_batch(32, 48, 64, g1), ao.repeated_segment_batch(32, 48, 64, g2)
+    a, b = ind.repeated_segment_batch(32, 48, 64, g1), ind.repeated_segment_batch(32, 48, 64, g2)
     assert torch.equal(a, b)
-    assert a.shape == (32, 48) and (a[:, 0] == ao.BOS).all() and (a[:, 1:] != ao.BOS).all()
+    assert a.shape == (32, 48) and (a[:, 0] == ind.BOS).all() and (a[:, 1:] != ind.BOS).all()
     with_repeat = 0
     for seq in a.tolist():
         grams = [tuple(seq[i:i + 4]) for i in range(1, 45)]
@@ -95,7 +97,7 @@ def test_training_sequences_contain_a_repeated_segment_and_are_reproducible():
 def test_run_with_cache_exposes_transformerlens_hook_names_with_their_shapes():
     cfg = ao.AttnOnlyConfig(n_layers=2)
     model = ao.AttnOnlyTransformer(cfg)
-    toks = ao.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
+    toks = ind.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
     logits, cache = model.run_with_cache(toks)
     B, T = toks.shape
     assert logits.shape == (B, T, cfg.d_vocab)
@@ -118,10 +120,10 @@ def test_run_with_cache_exposes_transformerlens_hook_names_with_their_shapes():
 def test_zero_ablation_hook_removes_exactly_one_heads_output():
     cfg = ao.AttnOnlyConfig(n_layers=1)
     model = ao.AttnOnlyTransformer(cfg)
-    toks = ao.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
+    toks = ind.repeated_random_tokens(2, 5, cfg.d_vocab, torch.Generator().manual_seed(0))
     clean = model(toks)
     _, cache = model.run_with_cache(toks)
-    ablated = model.run_with_hooks(toks, [("blocks.0.attn.hook_z", ao.ablate_head_hook(2))])
+    ablated = model.run_with_hooks(toks, [("blocks.0.attn.hook_z", ind.ablate_head_hook(2))])
     expected_resid = cache["blocks.0.hook_resid_post"] - cache["blocks.0.attn.hook_result"][:, :, 2]
     assert torch.allclose(ablated, model.unembed(expected_resid), atol=1e-5)
     # hooks are removed after the call
@@ -132,11 +134,11 @@ def test_fused_attention_used_without_hooks_matches_the_hooked_path_in_logits_an
     """Training runs the fused path (no hook on scores, pattern or result); analysis the explicit one."""
     cfg = ao.AttnOnlyConfig(n_layers=2)
     model = ao.AttnOnlyTransformer(cfg)
-    toks = ao.repeated_random_tokens(4, 10, cfg.d_vocab, torch.Generator().manual_seed(0))
+    toks = ind.repeated_random_tokens(4, 10, cfg.d_vocab, torch.Generator().manual_seed(0))
 
     def loss_and_grads(run):
         model.zero_grad()
-        loss = ao.per_token_loss(run(), toks).mean()
+        loss = sc.per_token_loss(run(), toks).mean()
         loss.backward()
         return loss.item(), [p.grad.clone() for p in model.parameters()]
 
@@ -157,7 +159,7 @@ def test_run_with_hooks_names_the_hook_points_when_given_an_unknown_name():
 
 def test_phase_change_step_is_the_first_step_below_halfway():
     history = [{"step": s, "repeated_loss": l} for s, l in [(0, 4.0), (100, 3.9), (200, 2.0), (300, 1.0)]]
-    assert ao.phase_change_step(history) == 200        # halfway between 4.0 and 1.0 is 2.5
-    assert ao.phase_change_step(history, threshold=0.5) is None
+    assert ind.phase_change_step(history) == 200        # halfway between 4.0 and 1.0 is 2.5
+    assert ind.phase_change_step(history, threshold=0.5) is None
     uniform_logits = torch.zeros(1, 3, 8)
-    assert ao.per_token_loss(uniform_logits, torch.tensor([[0, 1, 2]])).mean().item() == pytest.approx(math.log(8))
+    assert sc.per_token_loss(uniform_logits, torch.tensor([[0, 1, 2]])).mean().item() == pytest.approx(math.log(8))

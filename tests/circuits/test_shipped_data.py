@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from build_tools.blocks.page import read_page_blocks
-from tests.circuits.circuits_src import DATA, attn_only as ao, export_weights, results
+from tests.circuits.circuits_src import DATA, export_weights, results
+from tests.circuits.circuits_src import induction as ind
+from tests.circuits.circuits_src import scores as sc
 from tests.support import ROOT
 
 SHIPPED = ["attn2.bin", "attn1.bin", "results.json"]
@@ -32,7 +34,7 @@ def test_results_json_is_reproduced_from_the_shipped_weights():
     model1 = export_weights.load_model(DATA / "attn1.bin")
     old = results()
     fresh = export_weights.rounded(export_weights.measure(model2, model1, old["history_2layer"],
-                                                          old["history_1layer"], ao.TrainConfig(**old["train"])))
+                                                          old["history_1layer"], ind.TrainConfig(**old["train"])))
     for key in ("induction_scores", "prev_token_scores", "composition", "copying_scores",
                 "copying_scores_1layer", "zero_ablation", "mean_ablation", "clean_loss",
                 "top_induction_head", "top_prev_token_head", "phase_change_step",
@@ -78,7 +80,7 @@ def browser_namespace():
 
 def test_pure_python_browser_forward_pass_matches_the_torch_model_on_the_shipped_weights(browser_namespace):
     model = export_weights.load_model(DATA / "attn2.bin")
-    half = ao.repeated_random_tokens(1, 20, 64, torch.Generator().manual_seed(5))[0].tolist()
+    half = ind.repeated_random_tokens(1, 20, 64, torch.Generator().manual_seed(5))[0].tolist()
     tokens = half
     logits, cache = browser_namespace["forward"](tokens)
     with torch.no_grad():
@@ -88,15 +90,16 @@ def test_pure_python_browser_forward_pass_matches_the_torch_model_on_the_shipped
         ref = ref_cache[f"blocks.{layer}.attn.hook_pattern"][0]
         for head in range(model.cfg.n_heads):
             assert torch.allclose(torch.tensor(cache["pattern", layer, head]), ref[head], atol=1e-4)
-    ref_loss = ao.per_token_loss(ref_logits, torch.tensor([tokens]))[0]
+    ref_loss = sc.per_token_loss(ref_logits, torch.tensor([tokens]))[0]
     assert torch.allclose(torch.tensor(browser_namespace["losses"](logits, tokens)), ref_loss, atol=1e-3)
 
 
 def test_pure_python_ablation_matches_a_zero_ablation_hook(browser_namespace):
     model = export_weights.load_model(DATA / "attn2.bin")
-    tokens = ao.repeated_random_tokens(1, 20, 64, torch.Generator().manual_seed(6))[0].tolist()
+    tokens = ind.repeated_random_tokens(1, 20, 64, torch.Generator().manual_seed(6))[0].tolist()
     layer, head = results()["top_induction_head"]
     logits, _ = browser_namespace["forward"](tokens, ablate=[(layer, head)])
     with torch.no_grad():
-        ref = model.run_with_hooks(torch.tensor([tokens]), [(f"blocks.{layer}.attn.hook_z", ao.ablate_head_hook(head))])
+        hook = (f"blocks.{layer}.attn.hook_z", ind.ablate_head_hook(head))
+        ref = model.run_with_hooks(torch.tensor([tokens]), [hook])
     assert torch.allclose(torch.tensor(logits), ref[0], atol=1e-3)

@@ -17,7 +17,8 @@ import torch
 from build_tools.blocks.contract import PAGE_MODULES_DIR, RUNTIME_DIR
 from build_tools.blocks.page import read_page_blocks
 from tests.circuits.circuits_src import DATA, export_weights, results
-from tests.circuits.circuits_src import attn_only as ao
+from tests.circuits.circuits_src import induction as ind
+from tests.circuits.circuits_src import scores as sc
 from tests.support import ROOT
 
 for folder in (RUNTIME_DIR, PAGE_MODULES_DIR):
@@ -31,7 +32,7 @@ MODELS = ["attn2.bin", "attn1.bin"]
 
 def tokens_for(seed: int, d_vocab: int = 64, half: int = 20) -> list[int]:
     """BOS + `half` random tokens + the same again, as the chapters use."""
-    return ao.repeated_random_tokens(1, half, d_vocab, torch.Generator().manual_seed(seed))[0].tolist()
+    return ind.repeated_random_tokens(1, half, d_vocab, torch.Generator().manual_seed(seed))[0].tolist()
 
 
 @pytest.fixture(scope="module", params=MODELS)
@@ -75,7 +76,7 @@ def test_losses_match_the_torch_per_token_loss_in_float64(shipped):
     tokens = tokens_for(7)
     logits, _ = tt.forward(cfg, W, tokens)
     with torch.no_grad():
-        ref = ao.per_token_loss(model(torch.tensor([tokens])), torch.tensor([tokens]))[0]
+        ref = sc.per_token_loss(model(torch.tensor([tokens])), torch.tensor([tokens]))[0]
     assert torch.allclose(torch.tensor(tt.losses(logits, tokens), dtype=torch.float64), ref, rtol=0, atol=1e-9)
 
 
@@ -88,7 +89,7 @@ def test_ablation_matches_a_zero_ablation_hook_on_z_for_every_head():
             logits, _ = tt.forward(cfg, W, tokens, ablate=[(layer, head)])
             with torch.no_grad():
                 ref = model.run_with_hooks(torch.tensor([tokens]),
-                                           [(f"blocks.{layer}.attn.hook_z", ao.ablate_head_hook(head))])
+                                           [(f"blocks.{layer}.attn.hook_z", ind.ablate_head_hook(head))])
             assert torch.allclose(torch.tensor(logits, dtype=torch.float64), ref[0], rtol=0, atol=1e-9), (layer, head)
 
 

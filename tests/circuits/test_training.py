@@ -14,13 +14,14 @@ import torch
 
 from tests.circuits.circuits_src import CIRCUITS_SRC
 from tests.circuits.circuits_src import attn_only as ao
+from tests.circuits.circuits_src import induction as ind
 
 
-def tiny_config() -> ao.TrainConfig:
+def tiny_config() -> ind.TrainConfig:
     """The TINY config exactly as written in the notebook's parameters cell."""
     source = (CIRCUITS_SRC / "01_grow_induction_heads.py").read_text()
     line = next(l for l in source.splitlines() if l.startswith("TINY = "))
-    return eval(line.split("=", 1)[1], {"TrainConfig": ao.TrainConfig})
+    return eval(line.split("=", 1)[1], {"TrainConfig": ind.TrainConfig})
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def trained():
     out = {}
     for n_layers in (2, 1):
         model = ao.AttnOnlyTransformer(ao.AttnOnlyConfig(n_layers=n_layers))
-        history = ao.train(model, cfg, log=None)
+        history = ind.train(model, cfg, log=None)
         out[n_layers] = (model.eval(), history)
     return out
 
@@ -55,11 +56,11 @@ def test_two_layer_model_beats_the_control_clearly_on_the_repeated_half(trained)
 
 def test_ablating_the_induction_heads_or_the_previous_token_heads_breaks_the_repeated_half(trained):
     model, _ = trained[2]
-    toks = ao.repeated_random_tokens(64, 20, model.cfg.d_vocab, torch.Generator().manual_seed(7))
-    induction, prev = ao.head_scores(model, toks, 20)
-    ind_heads, prev_heads = ao.heads_above(induction, 1), ao.heads_above(prev, 0)
+    toks = ind.repeated_random_tokens(64, 20, model.cfg.d_vocab, torch.Generator().manual_seed(7))
+    induction, prev = ind.head_scores(model, toks, 20)
+    ind_heads, prev_heads = ind.heads_above(induction, 1), ind.heads_above(prev, 0)
     assert ind_heads and prev_heads, "expected induction heads in layer 1 and previous-token heads in layer 0"
-    clean, _ = ao.ablation_losses(model, toks, 20, "zero")
+    clean, _ = ind.ablation_losses(model, toks, 20, "zero")
     assert math.isfinite(clean)
-    assert ao.ablated_loss(model, toks, 20, ind_heads) > clean + 1.0
-    assert ao.ablated_loss(model, toks, 20, prev_heads) > clean + 1.0
+    assert ind.ablated_loss(model, toks, 20, ind_heads) > clean + 1.0
+    assert ind.ablated_loss(model, toks, 20, prev_heads) > clean + 1.0

@@ -1,0 +1,74 @@
+"""The circuits sources are small modules with one job each, and each notebook inlines only what it uses.
+
+hooks.py (HookPoint, HookedModule) · attn_only.py (config + model, inlines hooks) · scores.py
+(losses and scores on tensors, torch only) · induction.py (data, training, measurements; inlines
+scores). `from X import *  # course: inline` copies whole files, so these boundaries decide how much
+code a downloaded notebook carries.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+import torch
+
+from build_tools.notebooks.source import read_source
+from tests.circuits.circuits_src import CIRCUITS_SRC, hooks
+from tests.support import ROOT
+
+INLINED = re.compile(r"^# --- inlined from course_src/circuits/(\w+\.py) ---$")
+
+
+def top_level_imports(module_file: str) -> set[str]:
+    tree = ast.parse((CIRCUITS_SRC / module_file).read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0])
+    return names - {"__future__"}
+
+
+def inlined_modules(notebook_source: str) -> list[str]:
+    """The modules inlined into the generated notebook, in order, one entry per copy."""
+    source = read_source(CIRCUITS_SRC / notebook_source, ROOT)
+    return [m.group(1) for cell in source.cells for line in cell.lines if (m := INLINED.match(line.text))]
+
+
+@pytest.mark.parametrize(("module_file", "allowed"), [
+    ("hooks.py", {"torch"}),
+    ("scores.py", {"torch"}),
+    ("attn_only.py", {"math", "dataclasses", "torch", "hooks"}),
+    ("induction.py", {"random", "dataclasses", "torch", "scores"}),
+])
+def test_each_module_imports_only_what_its_job_needs(module_file, allowed):
+    assert top_level_imports(module_file) <= allowed, module_file
+
+
+def test_gpt2_notebook_inlines_the_scores_without_the_toy_model():
+    assert inlined_modules("03_gpt2_small.py") == ["scores.py"]
+
+
+@pytest.mark.parametrize("notebook", ["01_grow_induction_heads.py", "02_take_it_apart.py"])
+def test_toy_model_notebooks_inline_each_module_exactly_once(notebook):
+    assert sorted(inlined_modules(notebook)) == ["attn_only.py", "hooks.py", "induction.py", "scores.py"]
+
+
+def test_hooks_work_on_any_module_with_hook_points():
+    class Double(hooks.HookedModule):
+        def __init__(self):
+            super().__init__()
+            self.hook_in, self.hook_out = hooks.HookPoint(), hooks.HookPoint()
+
+        def forward(self, x):
+            return self.hook_out(2 * self.hook_in(x))
+
+    model, x = Double(), torch.arange(3.0)
+    out, cache = model.run_with_cache(x)
+    assert torch.equal(out, 2 * x) and sorted(cache) == ["hook_in", "hook_out"]
+    assert torch.equal(model.run_with_hooks(x, [("hook_in", lambda a, hook: a + 1)]), 2 * x + 2)
+    assert torch.equal(model(x), 2 * x), "hooks are removed after run_with_hooks"
+
