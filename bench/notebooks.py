@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from build_tools.notebooks.execute import run_exercise, run_solution  # noqa: E402
-from build_tools.notebooks.links import repository_from_mkdocs_yml  # noqa: E402
 from build_tools.notebooks.generate import ROOT, build, discover  # noqa: E402
+from build_tools.notebooks.links import repository_from_mkdocs_yml  # noqa: E402
 
 
 def offline_tiktoken_cache() -> None:
@@ -47,13 +47,18 @@ def main() -> int:
         ex = f"{exercise.seconds:8.1f}s" if exercise else f"{'-':>9}"
         cpu = solution.cpu_seconds + (exercise.cpu_seconds if exercise else 0)
         total_cpu += cpu
-        stubs = f"cpu {cpu:5.1f}s  " + (f"{len(exercise.stubs_raised)}/{len(built.stubs)} stubs, {exercise.replays} replays" if exercise else "")
-        print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  {'ok' if not problems else 'FAIL'}  {stubs}", flush=True)
+        stubs = f"cpu {cpu:5.1f}s  "
+        if exercise:
+            stubs += f"{len(exercise.stubs_raised)}/{len(built.stubs)} stubs, {exercise.replays} replays"
+        print(f"{name:32} {solution.seconds:8.1f}s {ex} {seconds:7.1f}s  "
+              f"{'ok' if not problems else 'FAIL'}  {stubs}", flush=True)
         for problem in problems:
             print("    " + problem.replace("\n", "\n    "))
     total = time.monotonic() - grand
-    print(f"{'all notebooks':32} {'':>9} {'':>9} {total:7.1f}s  cpu {total_cpu:5.1f}s  (goal <= 300 s on 2 cores; {len(sources)} notebooks)")
-    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine inflates wall times)")
+    print(f"{'all notebooks':32} {'':>9} {'':>9} {total:7.1f}s  cpu {total_cpu:5.1f}s  "
+          f"(goal <= 300 s on 2 cores; {len(sources)} notebooks)")
+    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          "(other work on the machine inflates wall times)")
     return 1 if failures else 0
 
 

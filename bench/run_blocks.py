@@ -22,15 +22,16 @@ def main() -> None:
     failed = sum(not r["ok"] for p in result["pages"].values() for r in p["results"])
     for page, data in sorted(result["pages"].items(), key=lambda kv: -kv[1]["ms"]):
         print(f"  {data['ms'] / 1000:7.2f} s  {page} ({len(data['results'])} blocks)")
+    blocks_seconds = sum(p["ms"] for p in result["pages"].values()) / 1000
     print(f"Node-Pyodide: {blocks} blocks on {len(pyodide_jobs)} pages in {total:.1f} s wall "
-          f"(loadPyodide {result['load_ms'] / 1000:.1f} s, blocks {sum(p['ms'] for p in result['pages'].values()) / 1000:.1f} s); "
+          f"(loadPyodide {result['load_ms'] / 1000:.1f} s, blocks {blocks_seconds:.1f} s); "
           f"{failed} failing")
     if cpython_jobs:
         started = time.perf_counter()
         run_cpython(cpython_jobs)
         print(f"CPython (packages=): {sum(len(b) for b in cpython_jobs.values())} blocks in "
               f"{time.perf_counter() - started:.1f} s")
-    for page, error in errors.items():
+    for error in errors.values():
         print(f"  not run, does not parse: {error}")
 
 

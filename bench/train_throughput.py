@@ -69,6 +69,17 @@ def unsupported(settings: Settings, device_type: str, compile_on_cpu: bool) -> l
     return skipped
 
 
+def train_step(model, step_model, optimizer, autocast, x, y):
+    """One optimizer step; `step_model` is `model` itself or its torch.compile wrapper."""
+    optimizer.zero_grad(set_to_none=True)
+    with autocast:
+        _, loss = step_model(x, y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss
+
+
 def measure(base: GPTConfig, settings: Settings, device: str, batch: int, seq: int, steps: int, warmup: int) -> dict:
     """Mean tokens/s over `steps` optimizer steps after `warmup` untimed ones."""
     device_type = device.split(":")[0]
@@ -86,25 +97,16 @@ def measure(base: GPTConfig, settings: Settings, device: str, batch: int, seq: i
     x = torch.randint(0, 50257, (batch, seq), device=device)
     y = torch.randint(0, 50257, (batch, seq), device=device)
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        with autocast:
-            _, loss = step_model(x, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        return loss
-
     def sync():
         if device_type == "cuda":
             torch.cuda.synchronize()
 
     for _ in range(warmup):
-        step()
+        train_step(model, step_model, optimizer, autocast, x, y)
     sync()
     t0 = time.perf_counter()
     for _ in range(steps):
-        loss = step()
+        loss = train_step(model, step_model, optimizer, autocast, x, y)
     sync()
     seconds = (time.perf_counter() - t0) / steps
     tokens_per_s = batch * seq / seconds

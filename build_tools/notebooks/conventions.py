@@ -27,7 +27,8 @@ def _check_title(cells: list[Cell], shown: Path) -> None:
     first = cells[0] if cells else None
     if first is None or first.kind != "markdown" or not first.source.startswith("# "):
         where = first.header.where if first else f"{shown}:1"
-        fail(where, "start the notebook with a Markdown cell whose first line is the title: `# %% [markdown]` then `# # Title`")
+        fail(where, "start the notebook with a Markdown cell whose first line is the title: "
+                    "`# %% [markdown]` then `# # Title`")
 
 
 def _check_first_code_cell(cells: list[Cell], shown: Path) -> None:
@@ -51,11 +52,14 @@ def _check_parameters(cells: list[Cell], shown: Path) -> None:
     """One `parameters` cell, which reads SMOKE (CI runs every notebook with SMOKE=1)."""
     tagged = [cell for cell in cells if "parameters" in cell.tags]
     if len(tagged) > 1:
-        fail(tagged[1].header.where, f"a second `parameters` cell (the first is at line {tagged[0].header.lineno}); keep one")
+        fail(tagged[1].header.where,
+             f"a second `parameters` cell (the first is at line {tagged[0].header.lineno}); keep one")
     if not tagged:
-        fail(f"{shown}:1", 'tag the parameters cell with `# %% tags=["parameters"]`; it sets SMOKE = os.environ.get("SMOKE") == "1"')
+        fail(f"{shown}:1", 'tag the parameters cell with `# %% tags=["parameters"]`; '
+                           'it sets SMOKE = os.environ.get("SMOKE") == "1"')
     if "SMOKE" not in tagged[0].source:
-        fail(tagged[0].header.where, 'the parameters cell must read SMOKE = os.environ.get("SMOKE") == "1" and shrink the settings with it')
+        fail(tagged[0].header.where, 'the parameters cell must read SMOKE = os.environ.get("SMOKE") == "1" '
+                                     "and shrink the settings with it")
 
 
 def _check_self_contained(cells: list[Cell], folder: Path) -> None:
@@ -67,7 +71,8 @@ def _check_self_contained(cells: list[Cell], folder: Path) -> None:
         for node in _imports(cell):
             for name in node[1]:
                 if name.split(".")[0] in siblings:
-                    fail(node[0].where, f"`{name}` is a file in {folder.name}/, absent from a downloaded notebook; write `from {name} import *  # course: inline`")
+                    fail(node[0].where, f"`{name}` is a file in {folder.name}/, absent from a downloaded notebook; "
+                                        f"write `from {name} import *  # course: inline`")
 
 
 def _imports(cell: Cell):

@@ -29,7 +29,8 @@ def repository_from_extra(extra: dict, where: str = "mkdocs.yml") -> Repository:
     if not match or not branch:
         raise ValueError(
             f"{where}: set extra.repository.url to the project's https://github.com/<owner>/<repo> "
-            f"and extra.repository.branch (e.g. main); Open in Colab links need both (got url={url!r}, branch={branch!r})"
+            f"and extra.repository.branch (e.g. main); Open in Colab links need both "
+            f"(got url={url!r}, branch={branch!r})"
         )
     return Repository(match["owner"], match["name"], str(branch))
 

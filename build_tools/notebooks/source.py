@@ -66,7 +66,11 @@ def read_source(path: Path, display_root: Path | None = None) -> Source:
     ``display_root``: paths in errors and origins are shown relative to it (e.g. the repository).
     """
     path = path.resolve()
-    shown = path.relative_to(display_root.resolve()) if display_root and path.is_relative_to(display_root.resolve()) else path
+    shown = (
+        path.relative_to(display_root.resolve())
+        if display_root and path.is_relative_to(display_root.resolve())
+        else path
+    )
     raw = path.read_text(encoding="utf-8").splitlines()
     lines = [Line(text, shown, n) for n, text in enumerate(raw, start=1)]
     cells = [_validated(cell) for cell in _split_cells(_skip_yaml_header(lines))]
@@ -107,7 +111,8 @@ def _parse_cell_header(line: Line, rest: str) -> tuple[str, tuple[str, ...]]:
     try:
         title, metadata = text_to_metadata(rest.strip(), allow_title=True)
     except Exception as error:  # jupytext raises several types for malformed metadata
-        fail(line.where, f"cannot read the cell options {rest.strip()!r} ({error}); write e.g. `# %% tags=[\"parameters\"]`")
+        fail(line.where, f"cannot read the cell options {rest.strip()!r} ({error}); "
+                         'write e.g. `# %% tags=["parameters"]`')
     kind = "code"
     if title.startswith("[markdown]") or title.startswith("[md]"):
         kind = "markdown"
@@ -134,7 +139,7 @@ def _make_cell(kind: str, tags: tuple[str, ...], header: Line, body: list[Line])
         body = [_uncomment_markdown(line) for line in body]
     else:
         texts = uncomment_magic([line.text for line in body], "python")
-        body = [Line(text, line.path, line.lineno) for text, line in zip(texts, body)]
+        body = [Line(text, line.path, line.lineno) for text, line in zip(texts, body, strict=True)]
     return Cell(kind, body, tags, header)
 
 
@@ -189,7 +194,8 @@ def _expand_inline(lines: list[Line], folder: Path, shown_folder: Path, seen: tu
         match = INLINE_DIRECTIVE.match(line.text)
         if not match:
             if re.match(r"^\s*(from|import)\s.*#\s*course:\s*inline", line.text):
-                fail(line.where, "write the directive as `from module import *  # course: inline` at the start of a line")
+                fail(line.where, "write the directive as `from module import *  # course: inline` "
+                                 "at the start of a line")
             out.append(line)
             continue
         module_file = f"{match.group('module')}.py"
@@ -197,7 +203,8 @@ def _expand_inline(lines: list[Line], folder: Path, shown_folder: Path, seen: tu
             fail(line.where, f"{module_file} inlines itself (cycle: {' -> '.join(seen + (module_file,))})")
         path = folder / module_file
         if not path.is_file():
-            fail(line.where, f"cannot inline {module_file}: no such file beside the notebook source ({shown_folder / module_file})")
+            fail(line.where, f"cannot inline {module_file}: no such file beside the notebook source "
+                             f"({shown_folder / module_file})")
         out.extend(_module_lines(path, shown_folder / module_file, folder, shown_folder, seen + (module_file,)))
     return _hoist_future_imports(out)
 
@@ -211,7 +218,8 @@ def _module_lines(path: Path, shown: Path, folder: Path, shown_folder: Path, see
         fail(f"{shown}:{error.lineno}", f"cannot inline {shown.name}: {error.msg}")
     for node in tree.body:
         if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
-            fail(f"{shown}:{node.lineno}", f"{shown.name} has an `if __name__ == ...` block, which would run inside the notebook; move it to a script")
+            fail(f"{shown}:{node.lineno}", f"{shown.name} has an `if __name__ == ...` block, "
+                                           "which would run inside the notebook; move it to a script")
     lines = [Line(t, shown, n) for n, t in enumerate(text.splitlines(), start=1)]
     header = [Line(f"# --- inlined from {shown.as_posix()} ---", shown, 1)]
     first = tree.body[0] if tree.body else None

@@ -46,11 +46,10 @@ LOAD_OPENAI_WEIGHTS = not SMOKE  # the last section downloads GPT-2 small (500 M
 # checks use it to compute the right answers.
 
 # %%
-from model_checks import *  # course: inline
-
 import math
 
 import torch.nn.functional as F
+from model_checks import *  # course: inline
 
 torch.manual_seed(0)
 
@@ -263,9 +262,12 @@ def count_parameters(config):
 check_count_parameters(count_parameters)
 gpt2_small = GPTConfig.from_preset("gpt2")
 n = count_parameters(gpt2_small)
-per_block = (n - 2 * gpt2_small.n_embd - (gpt2_small.vocab_size + gpt2_small.block_size) * gpt2_small.n_embd) // gpt2_small.n_layer
+per_block = (
+    n - 2 * gpt2_small.n_embd - (gpt2_small.vocab_size + gpt2_small.block_size) * gpt2_small.n_embd
+) // gpt2_small.n_layer
 print(f"GPT-2 small: {n:,} parameters")
-print(f"  token embeddings {gpt2_small.vocab_size * gpt2_small.n_embd:,}, positions {gpt2_small.block_size * gpt2_small.n_embd:,}")
+print(f"  token embeddings {gpt2_small.vocab_size * gpt2_small.n_embd:,}, "
+      f"positions {gpt2_small.block_size * gpt2_small.n_embd:,}")
 print(f"  per block {per_block:,} (12 C^2 + 13 C), x {gpt2_small.n_layer} blocks")
 assert n == count_params(gpt2_small) == 124_439_808
 

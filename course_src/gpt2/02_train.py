@@ -57,12 +57,6 @@ print(f"torch {torch.__version__} on {device}")
 # helpers (`perf.py`). A `TrainConfig` gathers every knob of a run.
 
 # %%
-from model import *  # course: inline
-
-# %%
-from perf import *  # course: inline
-
-# %%
 import contextlib
 import json
 import math
@@ -72,9 +66,15 @@ from pathlib import Path
 
 import numpy as np
 import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel as DDP
+
+# %%
+from model import *  # course: inline
+
+# %%
+from perf import *  # course: inline
 
 
+# %%
 @dataclass(frozen=True)
 class TrainConfig:
     model: GPTConfig
@@ -368,11 +368,14 @@ def check_get_lr(get_lr):
     cfg = replace(FULL, warmup_steps=10, max_steps=110, max_lr=1.0, min_lr=0.1)
     lr = [get_lr(step, cfg) for step in range(120)]
     assert lr[0] > 0, "the first step has lr 0 and does nothing: warm up as max_lr * (step + 1) / warmup_steps"
-    assert abs(lr[9] - 1.0) < 1e-9 and abs(lr[4] - 0.5) < 1e-9, "warmup should rise linearly to max_lr at step warmup_steps - 1"
+    assert abs(lr[9] - 1.0) < 1e-9 and abs(lr[4] - 0.5) < 1e-9, \
+        "warmup should rise linearly to max_lr at step warmup_steps - 1"
     assert abs(lr[60] - 0.55) < 1e-9, "halfway through the decay a cosine schedule is at (max_lr + min_lr) / 2"
     assert lr[35] > 0.82, "a cosine decays slowly at first (0.87 a quarter of the way); is this a linear decay?"
-    assert all(a >= b for a, b in zip(lr[9:], lr[10:])), "after warmup the learning rate should never increase"
-    assert abs(lr[109] - 0.1) < 1e-3 and all(x == 0.1 for x in lr[110:]), "the schedule should end at min_lr and stay there"
+    assert all(a >= b for a, b in zip(lr[9:], lr[10:], strict=False)), \
+        "after warmup the learning rate should never increase"
+    assert abs(lr[109] - 0.1) < 1e-3 and all(x == 0.1 for x in lr[110:]), \
+        "the schedule should end at min_lr and stay there"
     print("PASS get_lr: linear warmup, cosine decay to min_lr")
 
 
@@ -417,6 +420,9 @@ def load_checkpoint(path, map_location="cpu"):
 
 
 # %%
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+
 @torch.no_grad()
 def evaluate(model, loader, steps, autocast):
     model.eval()

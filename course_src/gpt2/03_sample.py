@@ -40,14 +40,14 @@ ALLOW_DOWNLOAD = not SMOKE  # without a checkpoint, fall back to OpenAI's GPT-2 
 NEW_TOKENS = 12 if SMOKE else 60
 
 # %%
-from model import *  # course: inline
-
-# %%
-import math
 import time
 
 import tiktoken
 
+# %%
+from model import *  # course: inline
+
+# %%
 enc = tiktoken.get_encoding("r50k_base")
 
 
@@ -64,7 +64,8 @@ def load_model():
         except OSError as error:
             print(f"Could not download GPT-2 ({error.__class__.__name__}).")
     torch.manual_seed(0)  # untrained: samples are noise, but every mechanism below still runs
-    return GPT(GPTConfig.from_preset("tiny", vocab_size=50304)), "a randomly initialised tiny model (no checkpoint found)"
+    model = GPT(GPTConfig.from_preset("tiny", vocab_size=50304))
+    return model, "a randomly initialised tiny model (no checkpoint found)"
 
 
 model, origin = load_model()
@@ -136,15 +137,21 @@ def check_filters():
     got = top_k_filter(toy, 2)
     assert kept(got) == [[False, True, True, False], [True, False, True, False]], \
         f"top_k_filter(k=2) kept {kept(got)}: keep the 2 largest logits of each row, set the rest to -inf"
-    assert torch.equal(got[torch.isfinite(got)], toy[torch.isfinite(got)]), "top_k_filter must not change the kept logits"
+    assert torch.equal(got[torch.isfinite(got)], toy[torch.isfinite(got)]), \
+        "top_k_filter must not change the kept logits"
     got = top_p_filter(toy, 0.7)
-    assert kept(got)[0] != [False, True, False, False], "top-p stopped before reaching p: keep the token that crosses p (0.5 + 0.3 >= 0.7)"
-    assert kept(got)[0] != [False, True, True, True], "top-p kept too many: stop at the first token where the mass reaches p"
+    assert kept(got)[0] != [False, True, False, False], \
+        "top-p stopped before reaching p: keep the token that crosses p (0.5 + 0.3 >= 0.7)"
+    assert kept(got)[0] != [False, True, True, True], \
+        "top-p kept too many: stop at the first token where the mass reaches p"
     assert kept(got) == [[False, True, True, False], [True, True, True, False]], f"top_p_filter(p=0.7) kept {kept(got)}"
-    assert kept(top_p_filter(toy, 0.01)) == [[False, True, False, False], [False, False, True, False]], "the most likely token must always survive top-p"
+    assert kept(top_p_filter(toy, 0.01)) == [[False, True, False, False], [False, False, True, False]], \
+        "the most likely token must always survive top-p"
     # On real logits, the reference filter_logits (model.py) must agree.
-    assert torch.equal(top_k_filter(logits, 50), filter_logits(logits, top_k=50)), "top_k_filter differs from filter_logits on the model's logits"
-    assert torch.equal(top_p_filter(logits, 0.9), filter_logits(logits, top_p=0.9)), "top_p_filter differs from filter_logits on the model's logits"
+    assert torch.equal(top_k_filter(logits, 50), filter_logits(logits, top_k=50)), \
+        "top_k_filter differs from filter_logits on the model's logits"
+    assert torch.equal(top_p_filter(logits, 0.9), filter_logits(logits, top_p=0.9)), \
+        "top_p_filter differs from filter_logits on the model's logits"
     print("PASS top_k_filter and top_p_filter")
 
 
@@ -221,4 +228,5 @@ def seconds(fn, repeats=1 if SMOKE else 3):
 n = min(NEW_TOKENS * (2 if SMOKE else 4), model.config.block_size - idx.size(1))
 t_cache = seconds(lambda: model.generate(idx, n, temperature=0, use_cache=True))
 t_plain = seconds(lambda: model.generate(idx, n, temperature=0, use_cache=False))
-print(f"{n} new tokens: {t_plain * 1000:.0f} ms without cache, {t_cache * 1000:.0f} ms with cache ({t_plain / t_cache:.1f}x)")
+print(f"{n} new tokens: {t_plain * 1000:.0f} ms without cache, "
+      f"{t_cache * 1000:.0f} ms with cache ({t_plain / t_cache:.1f}x)")

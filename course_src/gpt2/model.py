@@ -18,7 +18,6 @@ import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-
 # ----------------------------------------------------------------------------------------------
 # Configuration
 

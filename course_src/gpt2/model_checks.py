@@ -1,14 +1,14 @@
 """Checks for the exercises of 01_model: compare with the reference in model.py and diagnose.
 
-In a notebook the reference model (model.py) is inlined just below. Each check_* takes the reader's function, runs it on small random inputs, and raises an
-AssertionError that names the likely mistake (found by comparing against common wrong variants).
+In a notebook the reference model (model.py) is inlined just below. Each check_* takes the reader's
+function, runs it on small random inputs, and raises an AssertionError that names the likely
+mistake (found by comparing against common wrong variants).
 """
 
 import math
 
 import torch
 import torch.nn.functional as F
-
 from model import *  # course: inline
 
 CHECK_CONFIG = GPTConfig(block_size=16, vocab_size=97, n_layer=2, n_head=4, n_embd=32)
@@ -61,7 +61,8 @@ def check_causal_mask(causal_mask):
     T = 5
     got = causal_mask(T)
     ones = torch.ones(T, T, dtype=torch.bool)
-    assert isinstance(got, torch.Tensor) and got.dtype == torch.bool, "causal_mask should return a bool tensor (True = may attend)"
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.bool, \
+        "causal_mask should return a bool tensor (True = may attend)"
     expected = torch.tril(ones)
     if got.shape == (T, T) and not torch.equal(got, expected):
         if torch.equal(got, torch.triu(ones)):
@@ -70,7 +71,8 @@ def check_causal_mask(causal_mask):
             raise AssertionError("True should mean 'may attend'; you marked the forbidden (future) positions")
         if torch.equal(got, torch.tril(ones, diagonal=-1)):
             raise AssertionError("the diagonal is missing: a token may attend to itself")
-    assert got.shape == (T, T) and torch.equal(got, expected), f"causal_mask({T}) should be torch.tril of ones, got\n{got.int()}"
+    assert got.shape == (T, T) and torch.equal(got, expected), \
+        f"causal_mask({T}) should be torch.tril of ones, got\n{got.int()}"
     _passed("causal_mask is lower-triangular (query t sees keys 0..t)")
 
 
@@ -88,8 +90,10 @@ def _attention_variants(q, k, v, mask):
         (softmax_av(masked(scores / hs)), "divide by sqrt(head_dim), not head_dim"),
         (softmax_av(masked(scores * math.sqrt(hs))), "divide by sqrt(head_dim), do not multiply"),
         (softmax_av(scores / math.sqrt(hs)), "future positions leak: set masked scores to -inf before the softmax"),
-        (softmax_av(scores.masked_fill(mask, float("-inf")) / math.sqrt(hs)).nan_to_num(), "the mask is inverted: fill where the mask is False"),
-        (softmax_av(masked(scores / math.sqrt(hs)).nan_to_num(neginf=0.0), dim=-2), "softmax over the keys (last dimension), not over the queries"),
+        (softmax_av(scores.masked_fill(mask, float("-inf")) / math.sqrt(hs)).nan_to_num(),
+         "the mask is inverted: fill where the mask is False"),
+        (softmax_av(masked(scores / math.sqrt(hs)).nan_to_num(neginf=0.0), dim=-2),
+         "softmax over the keys (last dimension), not over the queries"),
     ]
 
 
@@ -127,7 +131,8 @@ def check_multi_head_attention(multi_head_attention):
         no_proj = y.transpose(1, 2).reshape(B, T, C)
         got = multi_head_attention(x, attn)
     _diagnose(got, expected, [
-        (attn.c_proj(y_bad_split.transpose(1, 2).reshape(B, T, C)), "split C into (n_head, head_size), in that order: view(B, T, nh, hs)"),
+        (attn.c_proj(y_bad_split.transpose(1, 2).reshape(B, T, C)),
+         "split C into (n_head, head_size), in that order: view(B, T, nh, hs)"),
         (no_transpose, "transpose (B, nh, T, hs) back to (B, T, nh, hs) before merging the heads"),
         (no_proj, "the heads' outputs go through c_proj at the end"),
     ], "multi_head_attention")
@@ -170,9 +175,11 @@ def check_layer_norm(layer_norm):
     var = x.var(-1, keepdim=True, unbiased=False)
     small = torch.randn(2, 5, 16) * 1e-3  # tiny variance: eps placement matters here
     _diagnose(got, F.layer_norm(x, (16,), w, b, eps), [
-        ((x - mean) / torch.sqrt(x.var(-1, keepdim=True) + eps) * w + b, "use the biased variance (unbiased=False / mean of squares), as LayerNorm does"),
+        ((x - mean) / torch.sqrt(x.var(-1, keepdim=True) + eps) * w + b,
+         "use the biased variance (unbiased=False / mean of squares), as LayerNorm does"),
         ((x - mean) / torch.sqrt(var + eps), "apply the learned gain (weight) and bias after normalising"),
-        ((x - x.mean(0, keepdim=True)) / torch.sqrt(x.var(0, keepdim=True, unbiased=False) + eps) * w + b, "normalise over the last dimension (channels), not the batch"),
+        ((x - x.mean(0, keepdim=True)) / torch.sqrt(x.var(0, keepdim=True, unbiased=False) + eps) * w + b,
+         "normalise over the last dimension (channels), not the batch"),
     ], "layer_norm")
     got_small = layer_norm(small, w, b, eps)
     sm, sv = small.mean(-1, keepdim=True), small.var(-1, keepdim=True, unbiased=False)
@@ -230,7 +237,8 @@ def check_count_parameters(count_parameters):
             expected - config.n_layer * 9 * C: "count the biases: every Linear in GPT-2 has one",
             expected - config.n_layer * 2 * C: "count both LayerNorms per block, gain and bias each",
         }
-        assert got == expected, f"count_parameters: {hints.get(got, f'got {got:,}, expected {expected:,} for {config}')}"
+        assert got == expected, \
+            f"count_parameters: {hints.get(got, f'got {got:,}, expected {expected:,} for {config}')}"
     gpt2 = count_parameters(GPTConfig.from_preset("gpt2"))
     assert gpt2 == 124_439_808, f"GPT-2 small should have 124,439,808 parameters, got {gpt2:,}"
     _passed("count_parameters: GPT-2 small has 124,439,808 parameters")

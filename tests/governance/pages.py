@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from build_tools.blocks.page import PageBlock, read_page_blocks
 from build_tools.blocks.check import verify_in_process
+from build_tools.blocks.page import PageBlock, read_page_blocks
 from tests.support import ROOT, load_mkdocs_yml
 
 DOCS = ROOT / "docs"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 LOAD = 90_000  # ms: cold Pyodide start on a busy 2-core machine
 

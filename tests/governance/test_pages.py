@@ -7,8 +7,7 @@ import re
 import pytest
 import yaml
 
-from tests.governance.pages import (HANDOUT_SECTIONS, TRACK, UNITS, governance_nav,
-                                    section_markers, unit_text)
+from tests.governance.pages import HANDOUT_SECTIONS, TRACK, UNITS, governance_nav, section_markers, unit_text
 from tests.support import ROOT
 
 REQUIRED_HEADINGS = ["## Learning goals", "## Briefing", "### In short", "## Core readings",
