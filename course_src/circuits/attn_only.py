@@ -34,22 +34,22 @@ class AttnOnlyConfig:
     n_layers: int = 2
     # No LayerNorm here, so initialise at unit scale: embeddings ~N(0, 1) and every matrix with
     # std 1/sqrt(fan_in), keeping residual entries, attention scores and logits all of order 1.
-    seed: int = 0
+    seed: int = 0            # the same seed gives the same initial weights (a private generator)
 
 
 class Embed(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator=None):
         super().__init__()
-        self.W_E = nn.Parameter(torch.randn(cfg.d_vocab, cfg.d_model))
+        self.W_E = nn.Parameter(torch.randn(cfg.d_vocab, cfg.d_model, generator=generator))
 
     def forward(self, tokens):                      # (B, T) -> (B, T, d_model)
         return self.W_E[tokens]
 
 
 class PosEmbed(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator=None):
         super().__init__()
-        self.W_pos = nn.Parameter(torch.randn(cfg.n_ctx, cfg.d_model))
+        self.W_pos = nn.Parameter(torch.randn(cfg.n_ctx, cfg.d_model, generator=generator))
 
     def forward(self, tokens):                      # (B, T) -> (B, T, d_model)
         B, T = tokens.shape
@@ -57,13 +57,13 @@ class PosEmbed(nn.Module):
 
 
 class Attention(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator=None):
         super().__init__()
         nh, d, dh = cfg.n_heads, cfg.d_model, cfg.d_head
-        self.W_Q = nn.Parameter(torch.randn(nh, d, dh) / math.sqrt(d))
-        self.W_K = nn.Parameter(torch.randn(nh, d, dh) / math.sqrt(d))
-        self.W_V = nn.Parameter(torch.randn(nh, d, dh) / math.sqrt(d))
-        self.W_O = nn.Parameter(torch.randn(nh, dh, d) / math.sqrt(nh * dh))
+        self.W_Q = nn.Parameter(torch.randn(nh, d, dh, generator=generator) / math.sqrt(d))
+        self.W_K = nn.Parameter(torch.randn(nh, d, dh, generator=generator) / math.sqrt(d))
+        self.W_V = nn.Parameter(torch.randn(nh, d, dh, generator=generator) / math.sqrt(d))
+        self.W_O = nn.Parameter(torch.randn(nh, dh, d, generator=generator) / math.sqrt(nh * dh))
         self.scale = 1 / math.sqrt(dh)
         self.hook_q, self.hook_k, self.hook_v = HookPoint(), HookPoint(), HookPoint()
         self.hook_attn_scores, self.hook_pattern = HookPoint(), HookPoint()
@@ -104,9 +104,9 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator=None):
         super().__init__()
-        self.attn = Attention(cfg)
+        self.attn = Attention(cfg, generator)
         self.hook_resid_pre, self.hook_attn_out, self.hook_resid_post = HookPoint(), HookPoint(), HookPoint()
 
     def forward(self, resid):
@@ -116,9 +116,9 @@ class Block(nn.Module):
 
 
 class Unembed(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, generator=None):
         super().__init__()
-        self.W_U = nn.Parameter(torch.randn(cfg.d_model, cfg.d_vocab) / math.sqrt(cfg.d_model))
+        self.W_U = nn.Parameter(torch.randn(cfg.d_model, cfg.d_vocab, generator=generator) / math.sqrt(cfg.d_model))
 
     def forward(self, resid):                       # (B, T, d_model) -> (B, T, d_vocab)
         return resid @ self.W_U
@@ -128,9 +128,11 @@ class AttnOnlyTransformer(HookedModule):
     def __init__(self, cfg: AttnOnlyConfig):
         super().__init__()
         self.cfg = cfg
-        torch.manual_seed(cfg.seed)
-        self.embed, self.pos_embed, self.unembed = Embed(cfg), PosEmbed(cfg), Unembed(cfg)
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        # A private generator, not torch.manual_seed: building a model leaves the global random
+        # state alone. Draw order (embed, pos_embed, unembed, then each block) fixes the weights.
+        g = torch.Generator().manual_seed(cfg.seed)
+        self.embed, self.pos_embed, self.unembed = Embed(cfg, g), PosEmbed(cfg, g), Unembed(cfg, g)
+        self.blocks = nn.ModuleList(Block(cfg, g) for _ in range(cfg.n_layers))
         self.hook_embed, self.hook_pos_embed = HookPoint(), HookPoint()
 
     def forward(self, tokens):                      # tokens: (B, T) int64 -> logits (B, T, d_vocab)

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from build_tools.notebooks.source import read_source
-from tests.circuits.circuits_src import CIRCUITS_SRC, hooks
+from tests.circuits.circuits_src import CIRCUITS_SRC, attn_only, hooks
 from tests.support import ROOT
 
 INLINED = re.compile(r"^# --- inlined from course_src/circuits/(\w+\.py) ---$")
@@ -72,3 +72,13 @@ def test_hooks_work_on_any_module_with_hook_points():
     assert torch.equal(model.run_with_hooks(x, [("hook_in", lambda a, hook: a + 1)]), 2 * x + 2)
     assert torch.equal(model(x), 2 * x), "hooks are removed after run_with_hooks"
 
+def test_building_a_model_leaves_the_global_random_state_alone_and_its_seed_fixes_the_weights():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = attn_only.AttnOnlyTransformer(attn_only.AttnOnlyConfig(n_layers=1))
+    assert torch.equal(torch.rand(3), expected), "AttnOnlyTransformer(...) consumed or reseeded the global generator"
+    b = attn_only.AttnOnlyTransformer(attn_only.AttnOnlyConfig(n_layers=1))
+    c = attn_only.AttnOnlyTransformer(attn_only.AttnOnlyConfig(n_layers=1, seed=1))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert not torch.equal(a.embed.W_E, c.embed.W_E)
