@@ -44,7 +44,7 @@ print("device:", device)
 # %% [markdown]
 # The scores of the previous notebooks live in `scores.py` (inlined below in the downloaded
 # notebook). They take tensors, not a model, so GPT-2's heads are measured by exactly the code
-# that measured the toy model's: `prev_token_score` and `induction_score`.
+# that measured the toy model's: `prev_token_score`, `induction_score` and `per_token_loss`.
 
 # %%
 from scores import *  # course: inline
@@ -86,8 +86,7 @@ tokens = torch.cat([bos, half, half], dim=1).to(device)
 
 with torch.no_grad():
     out = model(tokens, output_attentions=True)
-logp = out.logits[:, :-1].log_softmax(-1)
-loss_per_token = -logp.gather(-1, tokens[:, 1:, None])[..., 0].mean(0)   # (T-1,)
+loss_per_token = per_token_loss(out.logits, tokens).mean(0)   # (T-1,): predicting token t+1 at t
 first, second = loss_per_token[1:HALF].mean().item(), loss_per_token[HALF + 1:].mean().item()
 print(f"loss on first copy {first:.2f}, on second copy {second:.2f}")
 
@@ -148,8 +147,7 @@ def zero_heads_hook(heads, d_head):
 
 
 def loss_on_second_copy(logits):
-    logp = logits[:, :-1].log_softmax(-1)
-    return -logp.gather(-1, tokens[:, 1:, None])[..., 0].mean(0)[HALF + 1:].mean().item()
+    return repeated_half_loss(logits, tokens, HALF).item()
 
 
 d_head = model.config.n_embd // n_heads
