@@ -100,7 +100,7 @@ def summary(label: str, runs: list[tuple[float, float]]) -> str:
 
 def ratios(ours: list[tuple[float, float]], base: list[tuple[float, float]], which: int) -> str:
     o, b = [r[which] for r in ours], [r[which] for r in base]
-    per_round = statistics.median(x / y for x, y in zip(o, b))
+    per_round = statistics.median(x / y for x, y in zip(o, b, strict=True))
     return (f"{min(o) / min(b):5.2f}x min/min, {statistics.median(o) / statistics.median(b):5.2f}x median/median, "
             f"{per_round:5.2f}x median of per-round ratios")
 

@@ -65,8 +65,13 @@ def page_bytes(browser, url: str, root: Path) -> tuple[int, int]:
     context = browser.new_context()
     page = context.new_page()
     sizes, paths = [], []
-    page.on("requestfinished", lambda r: (sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]),
-                                          paths.append(urlparse(r.url).path)))
+    page.on(
+        "requestfinished",
+        lambda r: (
+            sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]),
+            paths.append(urlparse(r.url).path),
+        ),
+    )
     page.goto(url)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)
@@ -124,10 +129,14 @@ def main() -> None:
         bare_server, bare_url = serve(bare)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            (with_blocks, with_gz), (without, without_gz) = page_bytes(browser, url + "/", Path(ours)), page_bytes(browser, bare_url + "/", Path(bare))
+            (with_blocks, with_gz), (without, without_gz) = (
+                page_bytes(browser, url + "/", Path(ours)),
+                page_bytes(browser, bare_url + "/", Path(bare)),
+            )
             print(f"bytes before first Run: {with_blocks / 1024:8.1f} KiB  (same page without our assets: "
                   f"{without / 1024:.1f} KiB; ours add {(with_blocks - without) / 1024:.1f} KiB)")
-            print(f"  gzip-compressed:      {with_gz / 1024:8.1f} KiB  (without our assets: {without_gz / 1024:.1f} KiB; "
+            print(f"  gzip-compressed:      {with_gz / 1024:8.1f} KiB  "
+                  f"(without our assets: {without_gz / 1024:.1f} KiB; "
                   f"ours add {(with_gz - without_gz) / 1024:.1f} KiB)")
             colds, ratios = [], []
             for _ in range(args.cold_runs):

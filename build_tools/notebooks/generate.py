@@ -98,7 +98,10 @@ def build(path: Path, repo: Repository, root: Path = ROOT) -> Built:
         solution_origins.append(cell.header.where)
         if "solution-only" in cell.tags:
             if cell_stubs:
-                fail(cell.header.where, "a `solution-only` cell is dropped from the exercise notebook; it cannot hold an exercise region")
+                fail(
+                    cell.header.where,
+                    "a `solution-only` cell is dropped from the exercise notebook; it cannot hold an exercise region",
+                )
             continue
         for number, where in cell_stubs:
             stubs.append(Stub(number, where, exercise_cell=len(exercise_cells) + 1))  # +1: header cell
@@ -108,9 +111,15 @@ def build(path: Path, repo: Repository, root: Path = ROOT) -> Built:
     check_conventions(source, path.parent)
     shown = source.path.as_posix()
     title = source.cells[0].lines[0].text.removeprefix("# ").strip()  # check_conventions: a `# Title` first
-    solution = _notebook(_header(title, shown, f"{rel}.ipynb", f"{rel}.exercises.ipynb", repo, "solution"), solution_cells)
-    exercise = _notebook(_header(title, shown, f"{rel}.exercises.ipynb", f"{rel}.ipynb", repo, "exercise"), exercise_cells)
-    return Built(track, stem, solution, exercise, stubs, exercise_parts, solution_lines, solution_origins, exercise_origins)
+    solution = _notebook(
+        _header(title, shown, f"{rel}.ipynb", f"{rel}.exercises.ipynb", repo, "solution"), solution_cells
+    )
+    exercise = _notebook(
+        _header(title, shown, f"{rel}.exercises.ipynb", f"{rel}.ipynb", repo, "exercise"), exercise_cells
+    )
+    return Built(
+        track, stem, solution, exercise, stubs, exercise_parts, solution_lines, solution_origins, exercise_origins
+    )
 
 
 def _text(lines) -> str:
@@ -130,7 +139,11 @@ def _split_regions(cell: Cell, first_number: int) -> tuple[list[Part], list[tupl
         kind = marker_kind(line)
         if kind == "begin":
             if begin is not None:
-                fail(line.where, f"nested `### BEGIN SOLUTION` (the region opened at line {begin.lineno} is not closed); add `### END SOLUTION` before this line")
+                fail(
+                    line.where,
+                    f"nested `### BEGIN SOLUTION` (the region opened at line {begin.lineno} is not closed); "
+                    "add `### END SOLUTION` before this line",
+                )
             if plain:
                 parts.append(Part(None, tuple(plain), tuple(plain)))
             begin, plain, region = line, [], []
@@ -148,7 +161,10 @@ def _split_regions(cell: Cell, first_number: int) -> tuple[list[Part], list[tupl
         else:
             plain.append(line)
     if begin is not None:
-        fail(begin.where, "`### BEGIN SOLUTION` is never closed in this cell; add `### END SOLUTION` (a region cannot span cells)")
+        fail(
+            begin.where,
+            "`### BEGIN SOLUTION` is never closed in this cell; add `### END SOLUTION` (a region cannot span cells)",
+        )
     if plain or not parts:
         parts.append(Part(None, tuple(plain), tuple(plain)))
     return parts, stubs
@@ -166,7 +182,9 @@ def _nb_cell(cell: Cell, text: str) -> nbformat.NotebookNode:
     )
 
 
-def _header(title: str, shown_source: str, this: str, other: str, repo: Repository, version: str) -> nbformat.NotebookNode:
+def _header(
+    title: str, shown_source: str, this: str, other: str, repo: Repository, version: str
+) -> nbformat.NotebookNode:
     other_name = "exercise" if version == "solution" else "solution"
     text = (
         f"**{title}**: {version} notebook.\n\n"

@@ -19,9 +19,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
+from build_tools.notebooks.generate import stale_files, stale_message, write_all
 from build_tools.notebooks.links import buttons_html, colab_url, repository_from_extra
 from build_tools.notebooks.source import NotebookSourceError
-from build_tools.notebooks.generate import stale_files, stale_message, write_all
 
 CSS = Path(__file__).resolve().parent / "notebooks.css"
 CSS_URI = "assets/notebooks/notebooks.css"

@@ -139,7 +139,9 @@ def test_tab_indents_in_the_editor_and_escape_then_tab_leaves_it(page, blocks_ur
     page.keyboard.press("Control+End")
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
-    line = page.evaluate("(cm => cm.getLine(cm.lastLine()))(document.querySelector('#pyodide-hello .CodeMirror').CodeMirror)")
+    line = page.evaluate(
+        "(cm => cm.getLine(cm.lastLine()))(document.querySelector('#pyodide-hello .CodeMirror').CodeMirror)"
+    )
     assert line == "    "
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
@@ -231,7 +233,9 @@ def assert_responsive(page):
 def test_stop_button_ends_an_infinite_loop_and_the_page_stays_responsive(page, blocks_url):
     open_page(page, blocks_url + "/edge/")
     run(page, "loop")
-    page.wait_for_function("document.querySelector('#pyodide-loop .pyodide-status').textContent === 'Running…'", timeout=LOAD)
+    page.wait_for_function(
+        "document.querySelector('#pyodide-loop .pyodide-status').textContent === 'Running…'", timeout=LOAD
+    )
     page.wait_for_timeout(500)
     assert_responsive(page)
     block(page, "loop").get_by_role("button", name="Stop").click()
@@ -346,7 +350,9 @@ def test_prefetch_starts_loading_pyodide_when_idle_with_a_block_in_view(browser,
 def test_no_prefetch_with_save_data(browser, blocks_url):
     context = browser.new_context()
     page = context.new_page()
-    page.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true, effectiveType: '4g'}})")
+    page.add_init_script(
+        "Object.defineProperty(navigator, 'connection', {value: {saveData: true, effectiveType: '4g'}})"
+    )
     page.route(re.compile(r".*/$"), lambda route: route.fulfill(
         response=(r := route.fetch()), body=r.text().replace('"prefetch": false', '"prefetch": true')))
     requests = []
@@ -398,7 +404,8 @@ def click_to_output_ms(page, block_id, text):
         const root = document.querySelector('#pyodide-' + id);
         const started = performance.now();
         root.querySelector('.pyodide-toolbar button').click();
-        while (!root.querySelector('.pyodide-output').textContent.includes(text)) await new Promise((r) => setTimeout(r, 2));
+        while (!root.querySelector('.pyodide-output').textContent.includes(text))
+            await new Promise((r) => setTimeout(r, 2));
         return performance.now() - started; }""", [block_id, text])
 
 
@@ -529,7 +536,10 @@ LINE_FACTS = """root => {
     probe.remove();
     return {
         series: [...svg.querySelectorAll('polyline')].map(stroke),
-        keys: [...svg.querySelectorAll('.pyodide-legend-entry')].map((g) => [g.querySelector('text').textContent, stroke(g.querySelector('.pyodide-legend-key'))]),
+        keys: [...svg.querySelectorAll('.pyodide-legend-entry')].map((g) => [
+            g.querySelector('text').textContent,
+            stroke(g.querySelector('.pyodide-legend-key')),
+        ]),
         ticks: [...svg.querySelectorAll('.pyodide-y-tick')].map((t) => t.textContent),
         labels: [...svg.querySelectorAll('text')].map((t) => t.textContent),
         background,
