@@ -141,7 +141,7 @@ print(f"1-layer control: repeated-half loss {history1[-1]['repeated_loss']:.3f}"
 
 # %%
 print(" step | loss 2-layer | loss 1-layer | prev-token L0 | induction L1")
-for h2, h1 in zip(history2, history1):
+for h2, h1 in zip(history2, history1, strict=True):
     print(f"{h2['step']:5d} | {h2['repeated_loss']:12.3f} | {h1['repeated_loss']:12.3f} |"
           f" {h2['prev_token_L0']:13.2f} | {h2['induction_L1']:12.2f}")
 

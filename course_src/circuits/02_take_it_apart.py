@@ -115,10 +115,13 @@ for i in range(n + 1, T):
     perfect_induction[i, i - n + 1] = 1
 uniform = torch.tril(torch.ones(T, T)) / torch.arange(1, T + 1)[:, None]
 assert abs(my_prev_token_score(perfect_prev) - 1) < 1e-6, "A perfect previous-token head should score 1."
-assert my_prev_token_score(torch.eye(T)) < 1e-6, "A head attending to itself should score 0: did you read the main diagonal?"
-assert abs(my_induction_score(perfect_induction, n) - 1) < 1e-6, "A perfect induction head should score 1: the source is i - n + 1."
+assert my_prev_token_score(torch.eye(T)) < 1e-6, \
+    "A head attending to itself should score 0: did you read the main diagonal?"
+assert abs(my_induction_score(perfect_induction, n) - 1) < 1e-6, \
+    "A perfect induction head should score 1: the source is i - n + 1."
 assert my_induction_score(perfect_prev, n) < 1e-6, "A previous-token head is not an induction head."
-assert abs(my_induction_score(uniform, n) - induction_score(uniform, n)) < 1e-6, "Average over the queries of the second copy, i = n + 1 .. 2n."
+assert abs(my_induction_score(uniform, n) - induction_score(uniform, n)) < 1e-6, \
+    "Average over the queries of the second copy, i = n + 1 .. 2n."
 print("both scores pass")
 
 # %% [markdown]
@@ -144,7 +147,7 @@ assert ind_heads and prev_heads, "expected at least one induction head and one p
 try:
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for ax, (layer, head) in zip(axes, [(0, prev_head), (1, ind_head)]):
+    for ax, (layer, head) in zip(axes, [(0, prev_head), (1, ind_head)], strict=True):
         ax.imshow(cache[f"blocks.{layer}.attn.hook_pattern"][0, head].cpu(), cmap="Blues")
         ax.set(title=f"head {layer}.{head}", xlabel="key position", ylabel="query position")
     plt.show()
@@ -193,7 +196,8 @@ for kind, M in scores.items():
     for a, row in enumerate(M):
         print(f"  0.{a}: " + "  ".join(f"{x:.3f}" for x in row))
 k_col = [scores["K"][a][ind_head] for a in range(cfg.n_heads)]
-print(f"into the induction head 1.{ind_head}, K-composition is largest from 0.{max(range(cfg.n_heads), key=k_col.__getitem__)}")
+k_source = max(range(cfg.n_heads), key=k_col.__getitem__)
+print(f"into the induction head 1.{ind_head}, K-composition is largest from 0.{k_source}")
 
 # %% [markdown]
 # ## Exercise 2: ablate heads
@@ -228,14 +232,17 @@ def loss_with_heads_zeroed(model, tokens, heads):
 # %%
 with torch.no_grad():
     clean = repeated_half_loss(model(tokens), tokens, HALF).item()
-    mine = [[loss_with_heads_zeroed(model, tokens, [(l, h)]) for h in range(cfg.n_heads)] for l in range(cfg.n_layers)]
+    mine = [[loss_with_heads_zeroed(model, tokens, [(layer, h)]) for h in range(cfg.n_heads)]
+            for layer in range(cfg.n_layers)]
 _, reference = ablation_losses(model, tokens, HALF, "zero")
 _, mean_ablated = ablation_losses(model, tokens, HALF, "mean")
 print(f"clean repeated-half loss {clean:.2f}")
-for l in range(cfg.n_layers):
+for layer in range(cfg.n_layers):
     for h in range(cfg.n_heads):
-        print(f"head {l}.{h} removed: zero-ablation {mine[l][h]:.2f}, mean-ablation {mean_ablated[l][h]:.2f}")
-assert all(abs(a - b) < 1e-4 for ra, rb in zip(mine, reference) for a, b in zip(ra, rb)), \
+        print(f"head {layer}.{h} removed: zero-ablation {mine[layer][h]:.2f}, "
+              f"mean-ablation {mean_ablated[layer][h]:.2f}")
+assert all(abs(a - b) < 1e-4
+           for ra, rb in zip(mine, reference, strict=True) for a, b in zip(ra, rb, strict=True)), \
     "Your losses differ from the reference: did you clone z and zero only the chosen head (index 2)?"
 
 without_induction = loss_with_heads_zeroed(model, tokens, ind_heads)

@@ -78,7 +78,10 @@ def rounded(x, digits=4):
 def composition_baseline(cfg, pairs=200, seed=0) -> float:
     """Mean K-composition score of random heads of the same shapes: the score's chance level."""
     g = torch.Generator().manual_seed(seed)
-    rand = lambda *shape: torch.randn(*shape, generator=g)
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=g)
+
     total = 0.0
     for _ in range(pairs):
         W_OV = rand(cfg.d_model, cfg.d_head) @ rand(cfg.d_head, cfg.d_model)
@@ -95,7 +98,12 @@ def measure(model2, model1, history2, history1, tcfg) -> dict:
     clean, zero = ablation_losses(model2, tokens, tcfg.half_len, "zero")
     _, mean = ablation_losses(model2, tokens, tcfg.half_len, "mean")
     ind_heads, prev_heads = heads_above(induction, 1), heads_above(prev, 0)
-    argmax = lambda m: max(((l, h) for l in range(len(m)) for h in range(len(m[0]))), key=lambda lh: m[lh[0]][lh[1]])
+
+    def argmax(m):
+        """(layer, head) of the largest entry of a per-layer, per-head table."""
+        heads = ((layer, h) for layer in range(len(m)) for h in range(len(m[0])))
+        return max(heads, key=lambda lh: m[lh[0]][lh[1]])
+
     return {
         "train": asdict(tcfg),
         "eval": {"batch": EVAL_BATCH, "seed": EVAL_SEED, "half_len": tcfg.half_len},
@@ -110,8 +118,8 @@ def measure(model2, model1, history2, history1, tcfg) -> dict:
         "top_prev_token_head": list(argmax(prev)),
         "composition": {k: composition_scores(model2, k) for k in "QKV"},
         "composition_baseline": composition_baseline(model2.cfg),
-        "copying_scores": [[copying_score(full_ov_circuit(model2, l, h)) for h in range(model2.cfg.n_heads)]
-                           for l in range(model2.cfg.n_layers)],
+        "copying_scores": [[copying_score(full_ov_circuit(model2, layer, h)) for h in range(model2.cfg.n_heads)]
+                           for layer in range(model2.cfg.n_layers)],
         "copying_scores_1layer": [[copying_score(full_ov_circuit(model1, 0, h)) for h in range(model1.cfg.n_heads)]],
         "clean_loss": clean,
         "induction_heads": [list(h) for h in ind_heads],       # layer-1 heads scoring > 0.3

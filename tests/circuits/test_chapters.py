@@ -38,7 +38,8 @@ def test_chapter_table_on_the_track_index_lists_every_chapter_in_nav_order():
     index = (ROOT / "docs" / "circuits" / "index.md").read_text()
     nav = next(section["Circuits"] for section in load_mkdocs_yml()["nav"]
                if isinstance(section, dict) and "Circuits" in section)
-    chapters = [list(item.values())[0] for item in nav if isinstance(item, dict) and isinstance(list(item.values())[0], str)]
+    chapters = [list(item.values())[0] for item in nav
+                if isinstance(item, dict) and isinstance(list(item.values())[0], str)]
     linked = re.findall(r"^\| \[[^]]+\]\(([^)]+)\)", index, flags=re.M)
     assert ["circuits/" + link for link in linked] == chapters
 

@@ -145,9 +145,10 @@ def test_fused_attention_used_without_hooks_matches_the_hooked_path_in_logits_an
     fused_loss, fused_grads = loss_and_grads(lambda: model(toks))
     # An identity hook on hook_pattern forces the explicit scores -> softmax -> pattern path.
     explicit_loss, explicit_grads = loss_and_grads(
-        lambda: model.run_with_hooks(toks, [(f"blocks.{l}.attn.hook_pattern", lambda x, h: x) for l in range(2)]))
+        lambda: model.run_with_hooks(toks, [(f"blocks.{layer}.attn.hook_pattern", lambda x, h: x)
+                                            for layer in range(2)]))
     assert fused_loss == pytest.approx(explicit_loss, abs=1e-5)
-    for fused, explicit in zip(fused_grads, explicit_grads):
+    for fused, explicit in zip(fused_grads, explicit_grads, strict=True):
         assert torch.allclose(fused, explicit, atol=1e-5), "the fused path's gradients differ from the explicit path's"
 
 
@@ -158,7 +159,7 @@ def test_run_with_hooks_names_the_hook_points_when_given_an_unknown_name():
 
 
 def test_phase_change_step_is_the_first_step_below_halfway():
-    history = [{"step": s, "repeated_loss": l} for s, l in [(0, 4.0), (100, 3.9), (200, 2.0), (300, 1.0)]]
+    history = [{"step": s, "repeated_loss": loss} for s, loss in [(0, 4.0), (100, 3.9), (200, 2.0), (300, 1.0)]]
     assert ind.phase_change_step(history) == 200        # halfway between 4.0 and 1.0 is 2.5
     assert ind.phase_change_step(history, threshold=0.5) is None
     uniform_logits = torch.zeros(1, 3, 8)

@@ -44,7 +44,7 @@ def test_results_json_is_reproduced_from_the_shipped_weights():
 
 def _close(a, b, tol=2e-4):
     if isinstance(a, list):
-        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
     return abs(a - b) <= tol if isinstance(a, float) else a == b
@@ -56,10 +56,12 @@ def test_shipped_model_has_the_circuit_the_chapters_describe():
     ind, prev = r["top_induction_head"], r["top_prev_token_head"]
     assert r["induction_scores"][ind[0]][ind[1]] > 0.5 and r["prev_token_scores"][prev[0]][prev[1]] > 0.5
     column = [row[ind[1]] for row in r["composition"]["K"]]
-    assert column.index(max(column)) == prev[1], "K-composition into the induction head peaks at the previous-token head"
+    assert column.index(max(column)) == prev[1], \
+        "K-composition into the induction head peaks at the previous-token head"
     assert r["repeated_loss_2layer"] < r["repeated_loss_1layer"] - 1.5
     for group in ("induction_heads", "prev_token_heads"):
-        assert r["group_ablation"][group]["zero"] > r["clean_loss"] + 2.0, f"ablating the {group} should break induction"
+        assert r["group_ablation"][group]["zero"] > r["clean_loss"] + 2.0, \
+            f"ablating the {group} should break induction"
 
 
 @pytest.fixture(scope="module")

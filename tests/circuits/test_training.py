@@ -20,7 +20,7 @@ from tests.circuits.circuits_src import induction as ind
 def tiny_config() -> ind.TrainConfig:
     """The TINY config exactly as written in the notebook's parameters cell."""
     source = (CIRCUITS_SRC / "01_grow_induction_heads.py").read_text()
-    line = next(l for l in source.splitlines() if l.startswith("TINY = "))
+    line = next(line for line in source.splitlines() if line.startswith("TINY = "))
     return eval(line.split("=", 1)[1], {"TrainConfig": ind.TrainConfig})
 
 
