@@ -121,7 +121,10 @@ async function initPage() {
   enhanceHeatmaps(document); // pre-rendered heatmaps get their tooltips too
   try {
     const CodeMirror = await loadEditor();
-    for (const b of blocks) await b.mountEditor(CodeMirror);
+    for (const b of blocks) { // one editor per task: a page of blocks never blocks input for long
+      await b.mountEditor(CodeMirror);
+      await new Promise((resolve) => setTimeout(resolve));
+    }
   } catch (error) {
     for (const b of blocks) b.status(`The editor could not be loaded (${error.message}); the code can still run as written.`);
   }
