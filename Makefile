@@ -1,11 +1,15 @@
 # The two commands a newcomer needs are `make serve` and `make test` (see README.md).
-.PHONY: serve build test test-fast lint setup bench notebooks
+.PHONY: serve serve-fast build test test-fast lint setup bench notebooks
 
 export DISABLE_MKDOCS_2_WARNING = true
 export NO_MKDOCS_2_WARNING = 1
 
 serve: setup
 	.venv/bin/mkdocs serve --strict
+
+# Rebuild only the edited page (MkDocs --dirty; it cannot be combined with --strict).
+serve-fast: setup
+	.venv/bin/mkdocs serve --dirty
 
 build: setup
 	.venv/bin/mkdocs build --strict
