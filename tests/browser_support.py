@@ -26,6 +26,11 @@ class QuietServer(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass  # a client hanging up mid-file (a stopped worker) is not a test failure
 
+    def shutdown(self):
+        """Stop serving and close the listening socket (tests fail on unclosed resources)."""
+        super().shutdown()
+        self.server_close()
+
 
 def serve(directory) -> tuple[http.server.ThreadingHTTPServer, str]:
     handler = functools.partial(QuietHandler, directory=str(directory))

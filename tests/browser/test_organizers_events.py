@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 import subprocess
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -96,7 +97,7 @@ def test_add_to_calendar_downloads_a_valid_ics_for_the_event(page, site_url, bui
     page.wait_for_load_state()
     with page.expect_download() as info:
         page.get_by_role("link", name="Add to calendar (.ics)").click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     (vevent,) = icalendar.Calendar.from_ical(data).walk("VEVENT")

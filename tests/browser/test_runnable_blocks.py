@@ -26,7 +26,6 @@ def blocks_url(tmp_path_factory):
     sitemap.write_text(sitemap.read_text().replace("http://127.0.0.1/", url + "/"))
     yield url
     server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,10 @@
 """The built site works from any static host under a sub-path: pages and every asset they load."""
 
-import functools
-import http.server
 import re
-import threading
 
 import pytest
 
-from tests.browser_support import QuietHandler
+from tests.browser_support import serve
 
 PAGES = ["", "gpt2/", "events/", "news/", "organizers/publish/", "workshops/"]
 
@@ -18,9 +15,8 @@ def subpath_url(built_site, tmp_path_factory):
     root = tmp_path_factory.mktemp("host")
     (root / "sub").mkdir()
     (root / "sub/path").symlink_to(built_site, target_is_directory=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sub/path/"
+    server, url = serve(root)
+    yield f"{url}/sub/path/"
     server.shutdown()
 
 

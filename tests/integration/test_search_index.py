@@ -8,7 +8,9 @@ import html
 import json
 import re
 
-from tests.support import load_mkdocs_yml
+import yaml
+
+from tests.support import ROOT, load_mkdocs_yml
 
 SEARCH_INDEX_BUDGET_KIB = 300  # raw bytes of search/search_index.json (issue 17 §6)
 
@@ -46,6 +48,13 @@ def plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<a class=\"headerlink\".*?</a>|<[^>]+>", "", fragment)).strip()
 
 
+def excluded_from_search(src: str) -> bool:
+    """A page whose front matter says `search: {exclude: true}` (handouts repeat their unit page)."""
+    text = (ROOT / "docs" / src).read_text(encoding="utf-8") if src.endswith(".md") else ""
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    return bool(front and (yaml.safe_load(front.group(1)) or {}).get("search", {}).get("exclude"))
+
+
 def load_index(built_site) -> tuple[bytes, dict]:
     raw = (built_site / "search/search_index.json").read_bytes()
     return raw, json.loads(raw)
@@ -63,6 +72,8 @@ def test_every_h2_of_every_nav_page_is_a_search_section(built_site):
     titles = {doc["location"]: plain(doc["title"]) for doc in index["docs"]}
     missing, checked = [], 0
     for src in nav_sources(load_mkdocs_yml()["nav"]):
+        if excluded_from_search(src):
+            continue
         url = page_url(src)
         page_html = (built_site / url / "index.html").read_text(encoding="utf-8")
         headings = h2_headings(page_html)

@@ -3,11 +3,13 @@ page download the generated notebooks, byte for byte."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser_support import serve
-from tests.notebooks.test_site import make_site
 from tests.support import build_site
+from tests.support import make_notebook_site as make_site
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +30,7 @@ def test_download_buttons_fetch_both_notebooks_when_the_site_lives_under_a_sub_p
             download = info.value
             assert download.suggested_filename == name
             assert download.url.startswith(f"{url}/course/v1/notebooks/demo/")
-            assert open(download.path(), "rb").read() == (generated / name).read_bytes()
+            assert Path(download.path()).read_bytes() == (generated / name).read_bytes()
         colab = page.get_by_role("link", name="Open exercises in Colab").get_attribute("href")
         assert colab.startswith("https://colab.research.google.com/github/")
         assert colab.endswith("/docs/notebooks/demo/01_basics.exercises.ipynb")
