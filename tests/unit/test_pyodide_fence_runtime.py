@@ -144,3 +144,9 @@ def test_a_page_module_in_a_traceback_is_named_by_its_file_name_not_the_machines
     result = session.run("b", "from helper_mod import fail\nfail()\n")
     assert 'File "helper_mod.py", line 2, in fail' in result["error"]
     assert str(tmp_path) not in result["error"] and result["error"].endswith("ValueError: plain words\n")
+
+
+def test_an_input_error_shows_its_plain_message_without_a_traceback(session):
+    result = session.run("calc", "from course import InputError\nraise InputError('Years must be a whole number.')\n")
+    assert not result["ok"] and "InputError" in result["error_types"] and "ValueError" in result["error_types"]
+    assert result["error"] == "Years must be a whole number.\n"

@@ -23,6 +23,11 @@ DATA_DIR = None  # folder of docs/assets/data (CPython, Node); None in the brows
 DATA_URL = None  # URL of the site's assets/data/ (browser)
 
 
+class InputError(ValueError):
+    """A reader's input that makes no sense, said in plain words: the page shows the message alone,
+    with no traceback (calculators for readers who do not program)."""
+
+
 def _plain(values, what: str) -> list:
     """numpy arrays, tuples, ranges -> list (numpy is optional)."""
     if hasattr(values, "tolist"):

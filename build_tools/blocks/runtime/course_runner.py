@@ -139,7 +139,10 @@ class Session:
 
 def format_error(error: BaseException, filenames: list[str]) -> str:
     """The traceback from the first frame in a block onwards, without the frames of this runtime
-    (the runner, and the inside of `course` functions: the reader's call line is what helps)."""
+    (the runner, and the inside of `course` functions: the reader's call line is what helps).
+    A course.InputError is its message alone: it speaks to the reader, not to a programmer."""
+    if isinstance(error, course.InputError):
+        return f"{error}\n"
     trace = traceback.TracebackException.from_exception(error)
     runtime = os.path.dirname(os.path.abspath(__file__))
     frames = [f for f in trace.stack
