@@ -2,17 +2,21 @@
 
     from governance_numbers import require, sci
 
-    n = require("parameters", parameters, 1e6, 1e15)   # a float, or a ValueError a reader can act on
+    n = require("parameters", parameters, 1e6, 1e15)   # a float, or an InputError a reader can act on
     print(sci(6 * n * d), "FLOP")                      # '3.8 × 10^25 FLOP'
 
 The calculators in docs/governance (units 1, 4 and 5) are read by people who may never have
 programmed, so an impossible input stops with a sentence that names the input and a sensible range,
-in the notation of the text ("7 × 10^9", never "7e+09").
+in the notation of the text ("7 × 10^9", never "7e+09"). That stop is a `course.InputError` (a
+ValueError): the page shows its message alone, with no traceback. The calculators themselves are in
+governance_calculators.py.
 """
 
 from __future__ import annotations
 
 import math
+
+from course import InputError
 
 __all__ = ["readable", "sci", "require"]
 
@@ -48,10 +52,11 @@ def sci(x) -> str:
 
 
 def require(name: str, value, low: float, high: float) -> float:
-    """`value` as a float if it is a number from `low` to `high`; otherwise stop with a message a reader can act on."""
+    """`value` as a float if it is a number from `low` to `high`; otherwise stop with a message a reader
+    can act on (an InputError: the page shows the message alone)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number, but got {value!r}.")
+        raise InputError(f"{name} must be a number, but got {value!r}.")
     if not low <= value <= high:  # also rejects NaN ("not a number")
-        raise ValueError(f"{name} = {readable(value)} is not sensible: "
+        raise InputError(f"{name} = {readable(value)} is not sensible: "
                          f"use a number from {readable(low)} to {readable(high)}.")
     return float(value)

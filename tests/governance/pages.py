@@ -6,6 +6,7 @@ course_runner runtime), so what is tested here is what the page runs.
 
 from __future__ import annotations
 
+import html
 import re
 
 from build_tools.blocks.check import verify_in_process
@@ -43,6 +44,19 @@ def unit_session(slug: str):
     assert not problems, "\n".join(problems)
     assert len(sessions) == 1, f"docs/governance/{slug}.md: expected one session, found {sorted(sessions)}"
     return next(iter(sessions.values()))
+
+
+def run_block(session, block: PageBlock, code: str | None = None) -> tuple[dict, str]:
+    """Run one block (or `code` in its place) in a unit's session: (its result, what the reader
+    would read: printed text, and the text of its tables and charts)."""
+    shown: list[str] = []
+    saved = session.emit
+    session.emit = lambda kind, payload: shown.append(re.sub(r"<[^>]+>", " ", payload) if kind == "html" else payload)
+    try:
+        result = session.run(block.id, block.block.code if code is None else code, setup=block.block.setup)
+    finally:
+        session.emit = saved
+    return result, html.unescape("".join(shown))
 
 
 def page_namespace(slug: str) -> dict:

@@ -38,3 +38,4 @@ def test_a_negative_input_in_the_compute_calculator_gets_a_plain_language_messag
     out = edit_and_run(page, site_url, "governance/01-state-of-ai/", "compute",
                        "parameters = 405e9", "parameters = -405e9")
     assert "parameters = -4.05 × 10^11 is not sensible" in out, out
+    assert "Traceback" not in out and "File " not in out, f"the reader sees the message alone: {out}"

@@ -7,6 +7,7 @@ import re
 import pytest
 import yaml
 
+from build_tools.site import cards
 from tests.governance.pages import HANDOUT_SECTIONS, TRACK, UNITS, governance_nav, section_markers, unit_text
 from tests.support import ROOT
 
@@ -79,13 +80,19 @@ def test_handout_renders_the_units_own_prompts_and_artefact(md, slug, monkeypatc
     assert "pyodide" not in html, "a printable handout must not contain runnable blocks"
 
 
-def test_index_table_lists_the_units_in_nav_order():
-    nav_units = [list(e.values())[0] for e in governance_nav()
-                 if isinstance(e, dict) and isinstance(list(e.values())[0], str)
-                 and re.match(r"governance/0\d-", list(e.values())[0])]
+def test_index_lists_the_units_once_in_the_generated_map_in_nav_order():
+    """The track page's list of units is the drop-in map, made from each unit's front matter, so a
+    hand-written table cannot repeat it or drift from it."""
+    nav = [(src, title) for title, src in (next(iter(e.items())) for e in governance_nav() if isinstance(e, dict))
+           if isinstance(src, str)]
     index = (TRACK / "index.md").read_text(encoding="utf-8")
-    linked = re.findall(r"^\| \[[^\]]+\]\((0\d-[\w-]+\.md)\)", index, re.M)
-    assert ["governance/" + link for link in linked] == nav_units
+    assert cards.MAP_LINE.search(index), "docs/governance/index.md: keep the <!-- drop-in-map --> marker"
+    hand_written = re.findall(r"^\| \[[^\]]+\]\((0\d-[\w-]+\.md)\)", index, re.M)
+    assert not hand_written, f"docs/governance/index.md lists units by hand: {hand_written}"
+    pages = [(f"governance/{p.name}", p.name, p.read_text(encoding="utf-8")) for p in TRACK.glob("*.md")]
+    entries = cards.SiteCards(pages, [("governance/index.md", None), *nav]).track_entries("governance")
+    assert [link for _, link, _ in entries] == [f"{slug}.md" for slug in UNITS]
+    assert all(card and card.time and card.you_will for _, _, card in entries)
 
 
 def test_every_handout_is_in_the_handouts_nav_section():

@@ -1,15 +1,18 @@
 """The search index every reader downloads on first search: small, and every section still in it.
 
-It holds prose and headings; code blocks, figures and notebook code cells are left out
-(build_tools/site/search_hook.py, build_tools/notebooks/hook.py). Sizes: bench/search_index.py.
+It holds prose and headings; code blocks, figures and notebook code cells are left out, and maths
+is readable text, not TeX (build_tools/site/search_hook.py, build_tools/notebooks/hook.py). Sizes:
+bench/search_index.py.
 """
 
 import html
 import json
 import re
 
+import pytest
 import yaml
 
+from build_tools.site.search_hook import cut_unsearchable, put_back, tex_to_text
 from tests.support import ROOT, load_mkdocs_yml
 
 SEARCH_INDEX_BUDGET_KIB = 300  # raw bytes of search/search_index.json (issue 17 §6)
@@ -99,3 +102,44 @@ def test_prose_is_indexed_but_code_cells_and_code_blocks_are_not(built_site):
     chapter = " ".join(t for loc, t in text.items() if loc.startswith("gpt2/03-attention/"))
     assert "Attention is the only operation in GPT-2" in chapter
     assert "def softmax" not in chapter  # a runnable block's code
+
+
+def test_no_indexed_text_shows_tex_source(built_site):
+    _, index = load_index(built_site)
+    tex = []
+    for doc in index["docs"]:
+        for mark in ("\\(", "\\["):
+            at = doc["text"].find(mark)
+            if at >= 0:
+                tex.append(f"{doc['location']}: {doc['text'][max(0, at - 40):at + 40]!r}")
+    assert not tex, "TeX source in the search index (search snippets show it):\n  " + "\n  ".join(tex[:20])
+    titles = [doc["location"] for doc in index["docs"] if "\\(" in doc["title"] or "\\[" in doc["title"]]
+    assert not titles, titles
+    chapter = " ".join(doc["text"] for doc in index["docs"] if doc["location"].startswith("gpt2/"))
+    assert "√" in chapter or "×" in chapter, "the maths should still be in the index, as readable text"
+    page = (built_site / "gpt2/03-attention/index.html").read_text(encoding="utf-8")
+    assert '<span class="arithmatex">\\(' in page, "the page itself keeps its TeX for KaTeX"
+
+
+@pytest.mark.parametrize("tex, text", [
+    (r"\(n\)", "n"),
+    (r"\(O(T^2)\)", "O(T^2)"),
+    (r"\[\text{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V\]", "softmax(QKᵀ/√d_k)V"),
+    (r"\(\frac{a+b}{\frac{c}{d}}\)", "(a+b)/(c/d)"),
+    (r"\(6 \times N \times D \approx 3.8 \cdot 10^{25}\)", "6 × N × D ≈ 3.8 · 10^25"),
+    (r"\(\max_i x_i - \ln \sum_j e^{x_j}\)", "max_i x_i - ln Σ_j e^x_j"),
+    (r"\(\{1, 2\}\)", "{1, 2}"),
+    (r"\(a &lt; b\)", "a &lt; b"),   # stays HTML-escaped, as the page has it
+])
+def test_tex_becomes_readable_text(tex, text):
+    assert tex_to_text(tex) == text
+
+
+def test_maths_is_readable_in_the_indexed_copy_and_restored_afterwards():
+    page = ('<p>Cost <span class="arithmatex">\\(O(T^2)\\)</span> per step.</p><pre>x = "\\(y\\)"</pre>'
+            '<div class="arithmatex">\\[\\alpha = \\frac{1}{2}\\]</div>')
+    indexed, cut = cut_unsearchable(page)
+    visible = re.sub(r"<!--.*?-->", "", indexed)  # what Material's parser reads (it skips comments)
+    assert visible == "<p>Cost O(T^2) per step.</p>α = 1/2"
+    assert put_back(indexed, cut) == page
+    assert put_back(indexed.replace("<p>", '<p class="x">'), cut) == page.replace("<p>", '<p class="x">')

@@ -26,6 +26,7 @@ for folder in (RUNTIME_DIR, PAGE_MODULES_DIR):  # as every block's interpreter h
 
 import governance_numbers as gn  # noqa: E402
 import tiny_transformer as tt  # noqa: E402
+from course import InputError  # noqa: E402
 
 DOCS = ROOT / "docs"
 MODULES = sorted(PAGE_MODULES_DIR.glob("*.py"))
@@ -67,9 +68,10 @@ def test_require_returns_a_float_inside_the_range_including_its_ends():
     (None, r"^parameters must be a number"),
 ])
 def test_require_refuses_with_a_message_naming_the_input_and_the_range(value, message):
-    with pytest.raises(ValueError, match=message) as error:
+    with pytest.raises(InputError, match=message) as error:  # the page shows its message alone
         gn.require("parameters", value, 1e6, 1e15)
     assert "e+" not in str(error.value), "computer notation a non-coder cannot read"
+    assert isinstance(error.value, ValueError), "code that catches ValueError still catches it"
 
 
 # ---------------------------------------------------------------- tiny_transformer: list-of-rows maths
@@ -167,7 +169,8 @@ def test_losses_are_log_vocabulary_for_uniform_logits_and_small_for_a_confident_
 # ---------------------------------------------------------------- rules for every page module
 
 def test_page_modules_exist_and_do_not_clash_with_the_runtime():
-    assert {p.name for p in MODULES} >= {"tiny_transformer.py", "governance_numbers.py"}
+    assert {p.name for p in MODULES} >= {"tiny_transformer.py", "governance_numbers.py",
+                                         "governance_calculators.py"}
     files = runtime_files()  # raises on a name used twice
     assert all(files[p.name] == p for p in MODULES)
 
