@@ -6,6 +6,7 @@ The same files run in the browser worker and under Node-Pyodide (tests/blocks, t
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 
@@ -150,3 +151,51 @@ def test_an_input_error_shows_its_plain_message_without_a_traceback(session):
     result = session.run("calc", "from course import InputError\nraise InputError('Years must be a whole number.')\n")
     assert not result["ok"] and "InputError" in result["error_types"] and "ValueError" in result["error_types"]
     assert result["error"] == "Years must be a whole number.\n"
+
+
+def test_a_huge_exception_message_is_capped_at_the_output_cap_keeping_its_end():
+    small = course_runner.Session(lambda kind, payload: None, 1_000)
+    result = small.run("big", "raise ValueError('x' * 10**7 + 'END')")
+    assert len(result["error"]) < 1_100 and result["error"].startswith("Traceback")
+    assert result["error"].rstrip().endswith("xEND") and "more characters not shown" in result["error"]
+
+
+def test_check_messages_are_capped_too():
+    small = course_runner.Session(lambda kind, payload: None, 1_000)
+    check = '@check("long")\ndef _():\n    assert False, "y" * 10**6\n'
+    (c,) = small.run("ex", "", check=check)["checks"]
+    assert not c["ok"] and len(c["message"]) < 1_100
+
+
+def test_deep_recursion_with_a_raised_limit_ends_as_a_short_recursion_error(session):
+    started = time.monotonic()
+    result = session.run("deep", "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1)\nf(0)")
+    assert time.monotonic() - started < 15  # was: 31 s formatting a million frames
+    assert result["error_types"][0] == "RecursionError" and len(result["error"]) < 3_000
+    assert "calls deep: only its first and last" in result["error"]
+    assert result["error"].rstrip().endswith("RecursionError: maximum recursion depth exceeded")
+
+
+def test_the_browsers_stack_overflow_becomes_a_clear_recursion_message(session):
+    result = session.run("js", "raise RuntimeError('RangeError: Maximum call stack size exceeded')")
+    assert result["error"].startswith("RecursionError: the code went deeper than the browser's stack allows")
+
+
+def test_a_run_draws_at_most_its_figure_budget_and_says_how_many_were_left_out(session):
+    result = session.run("many", f"from course import table\nfor i in range({course.MAX_FIGURES_PER_RUN} + 7):\n"
+                                 "    table([[i]])")
+    assert result["ok"]
+    html = [p for k, p in session.events if k == "html"]
+    assert len(html) == course.MAX_FIGURES_PER_RUN + 1
+    assert "7 more figures were not drawn: one run draws at most" in html[-1]
+    session.events.clear()
+    session.run("again", "from course import table\ntable([[1]])")  # the budget is per run
+    assert len([p for k, p in session.events if k == "html"]) == 1
+
+
+def test_the_figure_budget_counts_characters_too(session, monkeypatch):
+    monkeypatch.setattr(course, "MAX_FIGURE_CHARS_PER_RUN", 50_000)
+    session.run("big", "from course import heatmap\nfor _ in range(5):\n"
+                       "    heatmap([[i * j for j in range(60)] for i in range(60)])")
+    html = [p for k, p in session.events if k == "html"]
+    assert sum(len(h) for h in html[:-1]) <= 50_000 and "were not drawn" in html[-1]

@@ -17,6 +17,10 @@ import os
 MAX_CELLS = 250_000  # heatmap rows * columns
 MAX_POINTS = 100_000  # all series of a line plot together
 MAX_ROWS = 1_000  # table rows shown
+# A run's figure budget: past it, figures are counted, not drawn, and the run says so (the page
+# draws each figure in well under 100 ms, but thousands of them would still hold it up).
+MAX_FIGURES_PER_RUN = 100
+MAX_FIGURE_CHARS_PER_RUN = 12_000_000  # the HTML of a run's figures together (the largest heatmap is ~2 MB)
 
 _sink = None  # callable(figure: dict) installed by the runner
 DATA_DIR = None  # folder of docs/assets/data (CPython, Node); None in the browser

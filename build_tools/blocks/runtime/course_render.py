@@ -7,7 +7,8 @@ it receives through that allowlist. Colours that switch with the light/dark sche
 (blocks.css); attributes carry only the data's own colours.
 
     figure(d) -> str      # d: a dict from course.heatmap / lines / table
-    truncated(chars) -> str, result(result) -> str, events([(kind, payload), ...]) -> str
+    truncated(chars) -> str, figures_skipped(count, ...) -> str, result(result) -> str,
+    events([(kind, payload), ...]) -> str
 
 Heatmaps are one PNG raster (one pixel per cell) in an <image>, not a <rect> per cell: thousands of
 SVG elements froze pages for seconds. The values travel as data-values for the page's hover tooltip.
@@ -295,6 +296,14 @@ def figure(d: dict) -> str:
 def truncated(chars: int) -> str:
     return (f'<p class="pyodide-notice pyodide-notice-warning">Output truncated: {chars:,} more characters '
             "were not shown.</p>")
+
+
+def figures_skipped(count: int, max_figures: int, max_chars: int) -> str:
+    """The notice for figures past a run's figure budget (course.MAX_FIGURES_PER_RUN / _CHARS_)."""
+    return (f'<p class="pyodide-notice pyodide-notice-warning">{count:,} more figure{"s" if count != 1 else ""} '
+            f"{'were' if count != 1 else 'was'} not drawn: one run draws at most {max_figures:,} figures "
+            f"({max_chars // 1_000_000:,} MB of figures). Draw fewer, e.g. every 10th step, or one figure "
+            "that combines them.</p>")
 
 
 def result(result: dict) -> str:

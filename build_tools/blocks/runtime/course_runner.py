@@ -10,11 +10,15 @@ Used unchanged in the browser worker, under Node-Pyodide (CI) and under CPython 
 Output is buffered (flushed every FLUSH_CHARS or FLUSH_SECONDS) and capped at `max_output` characters
 (contract.SETTINGS["max_output_chars"], passed in by the host), so a million-line print costs a few
 host calls, not a million. Figures and the truncation notice go out as HTML drawn by course_render.
+Every other path to the page is capped too: the error text and the checks' messages at `max_output`
+characters, a traceback at TRACE_FRAMES frames (a recursion 10**6 deep formats in milliseconds), and
+figures at the run's figure budget (course.MAX_FIGURES_PER_RUN, course.MAX_FIGURE_CHARS_PER_RUN).
 """
 
 from __future__ import annotations
 
 import builtins
+import collections
 import linecache
 import os
 import sys
@@ -27,6 +31,8 @@ import course_render
 FLUSH_CHARS = 8_192
 FLUSH_SECONDS = 0.05
 STREAM_FLUSHES = 200
+TRACE_FRAMES = 20  # a traceback shows its first and last TRACE_FRAMES frames; the middle is counted
+JS_STACK_OVERFLOW = "Maximum call stack size exceeded"  # the browser's words for a too-deep recursion
 
 
 class Output:
@@ -86,10 +92,21 @@ class Session:
         names = [f"<{block_id}>", f"<{block_id} setup>", f"<{block_id} check>"]
         result = {"ok": True, "error": None, "error_types": [], "checks": []}
 
+        figures = {"count": 0, "chars": 0, "skipped": 0}
+
         def figure(data: dict) -> None:
+            if figures["count"] >= course.MAX_FIGURES_PER_RUN:
+                figures["skipped"] += 1
+                return
+            html = course_render.figure(data)
+            if figures["chars"] + len(html) > course.MAX_FIGURE_CHARS_PER_RUN:
+                figures["skipped"] += 1
+                return
+            figures["count"] += 1
+            figures["chars"] += len(html)
             out.flush()
             err.flush()
-            self.emit("html", course_render.figure(data))
+            self.emit("html", html)
 
         saved = sys.stdout, sys.stderr, builtins.input, course._sink
         sys.stdout, sys.stderr, builtins.input, course._sink = out, err, _no_input, figure
@@ -100,14 +117,20 @@ class Session:
             if check.strip():
                 result["checks"] = self._checks(check, names[2])
         except BaseException as error:  # noqa: BLE001 - the reader's code may raise anything
-            result.update(ok=False, error=format_error(error, names),
+            result.update(ok=False, error=cap(format_error(error, names), self.max_output),
                           error_types=[c.__name__ for c in type(error).__mro__])
         finally:
             out.flush()
             err.flush()
             sys.stdout, sys.stderr, builtins.input, course._sink = saved
+        if figures["skipped"]:
+            self.emit("html", course_render.figures_skipped(
+                figures["skipped"], course.MAX_FIGURES_PER_RUN, course.MAX_FIGURE_CHARS_PER_RUN))
         if budget[1]:
             self.emit("html", course_render.truncated(budget[1]))
+        each = max(200, self.max_output // max(1, len(result["checks"])))
+        for c in result["checks"]:
+            c["name"], c["message"] = cap(c["name"], each), cap(c["message"], each)
         return result
 
     def _checks(self, source: str, filename: str) -> list[dict]:
@@ -137,13 +160,49 @@ class Session:
         return results
 
 
+def cap(text: str, limit: int) -> str:
+    """`text` at most about `limit` characters: its start and its end (where an error's last line is),
+    with the number of characters left out between them."""
+    if len(text) <= limit:
+        return text
+    half = max(1, limit // 2)
+    return f"{text[:half]}\n… {len(text) - 2 * half:,} more characters not shown …\n{text[-half:]}"
+
+
+def _bounded_stack(tb) -> tuple[traceback.StackSummary, int]:
+    """The frames of traceback `tb`: all of them, or the first and last TRACE_FRAMES and the count left out."""
+    first, last, count = [], collections.deque(maxlen=TRACE_FRAMES), 0
+    while tb is not None:
+        (first if count < TRACE_FRAMES else last).append((tb.tb_frame, tb.tb_lineno))
+        tb, count = tb.tb_next, count + 1
+    return traceback.StackSummary.extract(iter(first + list(last))), max(0, count - 2 * TRACE_FRAMES)
+
+
 def format_error(error: BaseException, filenames: list[str]) -> str:
     """The traceback from the first frame in a block onwards, without the frames of this runtime
     (the runner, and the inside of `course` functions: the reader's call line is what helps).
-    A course.InputError is its message alone: it speaks to the reader, not to a programmer."""
+    A course.InputError is its message alone: it speaks to the reader, not to a programmer.
+    A deep traceback keeps its first and last frames (formatting a million frames took 30 s)."""
     if isinstance(error, course.InputError):
         return f"{error}\n"
-    trace = traceback.TracebackException.from_exception(error)
+    if JS_STACK_OVERFLOW in str(error):
+        return (f"RecursionError: the code went deeper than the browser's stack allows ({JS_STACK_OVERFLOW}). "
+                "A function probably calls itself without end, or the recursion limit was raised too far "
+                "(sys.setrecursionlimit): recurse less deeply, or use a loop.\n")
+    trace = traceback.TracebackException.from_exception(error, limit=0)
+    seen, pairs = set(), [(error, trace)]
+    left_out = 0
+    while pairs:  # the error, and the exceptions chained to it (raise ... from, during handling)
+        exc, summary = pairs.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        summary.stack, dropped = _bounded_stack(exc.__traceback__)
+        left_out += dropped
+        if summary.__cause__ is not None and exc.__cause__ is not None:
+            pairs.append((exc.__cause__, summary.__cause__))
+        if summary.__context__ is not None and exc.__context__ is not None:
+            pairs.append((exc.__context__, summary.__context__))
     runtime = os.path.dirname(os.path.abspath(__file__))
     frames = [f for f in trace.stack
               if os.path.dirname(os.path.abspath(f.filename)) != runtime or f.filename in filenames]
@@ -155,4 +214,6 @@ def format_error(error: BaseException, filenames: list[str]) -> str:
         if frame.filename not in filenames:
             frame.filename = os.path.basename(frame.filename)
     trace.stack = traceback.StackSummary.from_list(frames)
-    return "".join(trace.format())
+    note = (f"(This traceback is {left_out + 2 * TRACE_FRAMES:,} calls deep: only its first and last "
+            f"{TRACE_FRAMES} calls are shown.)\n" if left_out else "")
+    return note + "".join(trace.format())
