@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from mkdocs.utils import yaml_load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +18,21 @@ MKDOCS = Path(sys.executable).with_name("mkdocs")
 def load_mkdocs_yml() -> dict:
     with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
         return yaml_load(f)
+
+
+def nav_sources(nav: list | None = None):
+    """Every page file named in mkdocs.yml's nav (docs-relative), in nav order."""
+    for item in load_mkdocs_yml()["nav"] if nav is None else nav:
+        values = [item] if isinstance(item, str) else list(item.values())
+        for value in values:
+            yield from (nav_sources(value) if isinstance(value, list) else [value])
+
+
+def excluded_from_search(src: str) -> bool:
+    """A page whose front matter says `search: {exclude: true}` (handouts repeat their unit page)."""
+    text = (ROOT / "docs" / src).read_text(encoding="utf-8") if src.endswith(".md") else ""
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    return bool(front and (yaml.safe_load(front.group(1)) or {}).get("search", {}).get("exclude"))
 
 
 def build_site(dest: Path, *extra_args: str, config: Path | None = None,

@@ -10,24 +10,14 @@ import json
 import re
 
 import pytest
-import yaml
 
 from build_tools.site.search_hook import cut_unsearchable, put_back, tex_to_text
-from tests.support import ROOT, load_mkdocs_yml
+from tests.support import excluded_from_search, nav_sources
 
 SEARCH_INDEX_BUDGET_KIB = 300  # raw bytes of search/search_index.json (issue 17 §6)
 
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.S)
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
-
-
-def nav_sources(nav):
-    for item in nav:
-        if isinstance(item, str):
-            yield item
-        else:
-            (value,) = item.values()
-            yield from (nav_sources(value) if isinstance(value, list) else [value])
 
 
 def page_url(src: str) -> str:
@@ -51,13 +41,6 @@ def plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<a class=\"headerlink\".*?</a>|<[^>]+>", "", fragment)).strip()
 
 
-def excluded_from_search(src: str) -> bool:
-    """A page whose front matter says `search: {exclude: true}` (handouts repeat their unit page)."""
-    text = (ROOT / "docs" / src).read_text(encoding="utf-8") if src.endswith(".md") else ""
-    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
-    return bool(front and (yaml.safe_load(front.group(1)) or {}).get("search", {}).get("exclude"))
-
-
 def load_index(built_site) -> tuple[bytes, dict]:
     raw = (built_site / "search/search_index.json").read_bytes()
     return raw, json.loads(raw)
@@ -74,7 +57,7 @@ def test_every_h2_of_every_nav_page_is_a_search_section(built_site):
     _, index = load_index(built_site)
     titles = {doc["location"]: plain(doc["title"]) for doc in index["docs"]}
     missing, checked = [], 0
-    for src in nav_sources(load_mkdocs_yml()["nav"]):
+    for src in nav_sources():
         if excluded_from_search(src):
             continue
         url = page_url(src)

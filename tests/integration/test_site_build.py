@@ -3,16 +3,7 @@
 import json
 import re
 
-from tests.support import load_mkdocs_yml
-
-
-def nav_pages(nav):
-    for item in nav:
-        if isinstance(item, str):
-            yield item
-        else:
-            (value,) = item.values()
-            yield from (nav_pages(value) if isinstance(value, list) else [value])
+from tests.support import excluded_from_search, nav_sources
 
 
 def test_strict_build_writes_home_and_track_pages(built_site):
@@ -21,7 +12,7 @@ def test_strict_build_writes_home_and_track_pages(built_site):
 
 
 def test_search_index_contains_every_page_in_nav(built_site):
-    nav = list(nav_pages(load_mkdocs_yml()["nav"]))
+    nav = [src for src in nav_sources() if not excluded_from_search(src)]
     index = json.loads((built_site / "search/search_index.json").read_text())
     locations = {doc["location"].split("#")[0] for doc in index["docs"]}
     for src in nav:

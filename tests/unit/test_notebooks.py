@@ -21,7 +21,7 @@ from build_tools.notebooks.generate import (
 )
 from build_tools.notebooks.links import Repository, colab_url, repository_from_extra
 from build_tools.notebooks.source import NotebookSourceError, read_source
-from tests.support import ROOT, load_mkdocs_yml
+from tests.support import ROOT, nav_sources
 
 FIXTURES = ROOT / "tests/fixtures/notebooks"
 DEMO = FIXTURES / "course_src/demo/01_basics.py"
@@ -195,15 +195,8 @@ def test_colab_url_has_the_documented_form_and_repository_comes_from_mkdocs_yml(
         repository_from_extra({"repository": {"url": "https://gitlab.com/acme/course", "branch": "main"}})
 
 
-def nav_sources(nav):
-    for item in nav:
-        values = [item] if isinstance(item, str) else list(item.values())
-        for value in values:
-            yield from (nav_sources(value) if isinstance(value, list) else [value])
-
-
 def test_every_course_notebook_page_is_in_its_track_nav():
-    in_nav = set(nav_sources(load_mkdocs_yml()["nav"]))
+    in_nav = set(nav_sources())
     for source in discover(ROOT / "course_src"):
         page = f"notebooks/{source.parent.name}/{source.stem}.ipynb"
         assert page in in_nav, (f"add `- {page}` under a 'Notebooks' sub-section of the "
