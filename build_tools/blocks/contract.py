@@ -105,6 +105,8 @@ TO_WORKER = {
 FROM_WORKER = {
     "ready": ("loadMs",),
     "load-error": ("message",),
+    "progress": ("loaded", "total"),  # bytes of Python's files received so far / announced so far
+    "started": ("runId",),  # the worker took the run (a worker that never says so has died)
     "event": ("runId", "kind", "data"),  # kind in EVENT_KINDS
     "done": ("runId", "result"),  # result: RESULT_KEYS
 }
@@ -131,11 +133,31 @@ HTML_GLOBAL_ATTRIBUTES = ("class", "data-values", "data-rows", "data-cols", "dat
 HTML_IMAGE_PREFIX = "data:image/png;base64,"  # the only URL an attribute may hold (heatmap rasters)
 
 
+def _runtime_constant(name: str) -> int:
+    """A whole-number constant of runtime/course.py (the runtime owns its limits; the page reads them here)."""
+    import ast
+
+    tree = ast.parse((RUNTIME_DIR / "course.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(f"runtime/course.py has no constant {name}")
+
+
+def max_html_chars(max_output_chars: int) -> int:
+    """The most HTML one run may put in the page: its figure budget, plus the error and the checks'
+    messages (each capped at max_output_chars by the runtime, up to 6 times longer once escaped) and
+    notices. The page drops what goes past it (only forged messages can)."""
+    return _runtime_constant("MAX_FIGURE_CHARS_PER_RUN") + 16 * max_output_chars
+
+
 def page_config(given_settings: dict | None) -> dict:
     """What every page's script needs, as JSON (<script id="pyodide-config">). URLs are relative to
     the site root."""
+    given = settings(given_settings)
     return json.loads(json.dumps({  # plain JSON values: lists, not tuples
-        **settings(given_settings),
+        **given,
+        "max_html_chars": max_html_chars(given["max_output_chars"]),
         "runtime_url": SITE_PREFIX + "runtime/",
         "runtime_files": list(runtime_files()),
         "data_url": "assets/data/",

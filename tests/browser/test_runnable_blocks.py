@@ -210,14 +210,14 @@ def test_exercise_checks_fail_on_the_stub_and_pass_with_a_correct_answer(page, b
     assert block(page, "double").locator("details.pyodide-solution summary").inner_text() == "Solution"
 
 
-def test_edits_survive_a_reload_and_restore_original_brings_back_the_authored_code(page, blocks_url):
+def test_edits_survive_a_reload_and_undo_my_edits_brings_back_the_authored_code(page, blocks_url):
     open_page(page, blocks_url + "/")
     set_code(page, "hello", "print('edited by the reader')")
     page.wait_for_timeout(600)  # edits are saved after a short pause
     open_page(page, blocks_url + "/")
     editor = block(page, "hello").locator(".CodeMirror")
     assert "edited by the reader" in editor.inner_text()
-    block(page, "hello").get_by_role("button", name="Restore original").click()
+    block(page, "hello").get_by_role("button", name="Undo my edits").click()
     assert "greeting = " in editor.inner_text()
     open_page(page, blocks_url + "/")
     assert "edited by the reader" not in block(page, "hello").locator(".CodeMirror").inner_text()
@@ -323,7 +323,7 @@ def test_blocks_fit_a_phone_screen(page, blocks_url):
     page.set_viewport_size({"width": 360, "height": 740})
     open_page(page, blocks_url + "/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    for name in ["Run", "Stop", "Reset", "Restore original", "Copy"]:
+    for name in ["Run", "Stop", "Restart Python", "Undo my edits", "Copy"]:
         button = block(page, "hello").get_by_role("button", name=name, exact=True)
         box = button.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
@@ -385,7 +385,7 @@ def test_stop_while_python_is_loading_does_not_lock_the_page(page, blocks_url):
 def test_reset_while_python_is_loading_does_not_lock_the_page(page, blocks_url):
     open_page(page, blocks_url + "/")
     run(page, "uses-greeting")
-    block(page, "hello").get_by_role("button", name="Reset").click()
+    block(page, "hello").get_by_role("button", name="Restart Python").click()
     run(page, "hello")
     wait_done(page, "hello")
     assert "hello from Python" in output(page, "hello")

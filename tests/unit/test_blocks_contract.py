@@ -43,8 +43,18 @@ def test_page_config_is_json_with_the_protocol_and_settings():
     config = contract.page_config({"prefetch": False})
     assert json.loads(json.dumps(config)) == config
     assert config["prefetch"] is False and config["runtime_files"] == list(contract.runtime_files())
-    assert set(config["from_worker"]) == {"ready", "load-error", "event", "done"}
+    assert set(config["from_worker"]) == {"ready", "load-error", "progress", "started", "event", "done"}
     assert config["event_kinds"] == ["stdout", "stderr", "html"]
+
+
+def test_the_pages_html_cap_covers_the_runtimes_figure_budget_and_capped_messages():
+    import ast
+
+    source = (contract.RUNTIME_DIR / "course.py").read_text()
+    (budget,) = [ast.literal_eval(n.value) for n in ast.parse(source).body if isinstance(n, ast.Assign)
+                 and getattr(n.targets[0], "id", "") == "MAX_FIGURE_CHARS_PER_RUN"]
+    config = contract.page_config({"max_output_chars": 1_000})
+    assert config["max_html_chars"] >= budget + 6 * 2 * 1_000
 
 
 def test_the_web_code_restates_no_default_of_the_contract():

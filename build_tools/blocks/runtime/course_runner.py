@@ -178,6 +178,13 @@ def _bounded_stack(tb) -> tuple[traceback.StackSummary, int]:
     return traceback.StackSummary.extract(iter(first + list(last))), max(0, count - 2 * TRACE_FRAMES)
 
 
+def stack_overflow_message() -> str:
+    """What the reader sees when the browser's own stack ran out (the worker reports it the same way)."""
+    return (f"RecursionError: the code went deeper than the browser's stack allows ({JS_STACK_OVERFLOW}). "
+            "A function probably calls itself without end, or the recursion limit was raised too far "
+            "(sys.setrecursionlimit): recurse less deeply, or use a loop.\n")
+
+
 def format_error(error: BaseException, filenames: list[str]) -> str:
     """The traceback from the first frame in a block onwards, without the frames of this runtime
     (the runner, and the inside of `course` functions: the reader's call line is what helps).
@@ -186,9 +193,7 @@ def format_error(error: BaseException, filenames: list[str]) -> str:
     if isinstance(error, course.InputError):
         return f"{error}\n"
     if JS_STACK_OVERFLOW in str(error):
-        return (f"RecursionError: the code went deeper than the browser's stack allows ({JS_STACK_OVERFLOW}). "
-                "A function probably calls itself without end, or the recursion limit was raised too far "
-                "(sys.setrecursionlimit): recurse less deeply, or use a loop.\n")
+        return stack_overflow_message()
     trace = traceback.TracebackException.from_exception(error, limit=0)
     seen, pairs = set(), [(error, trace)]
     left_out = 0

@@ -36,17 +36,25 @@ export function initMessage(cfg) {
   });
 }
 
-// Worker -> page: true only for a message of a known type with every field the contract lists, an
-// event of a known kind with text data, and a result with every result field. Anything else is ignored.
+// Worker -> page: true only for a message of a known type with every field the contract lists, with
+// values of the right shape (reader code can post messages from the worker: a forged one is ignored).
+const isCheck = (c) => !!c && typeof c === "object" && typeof c.name === "string" && typeof c.ok === "boolean"
+  && typeof c.message === "string";
+const count = (n) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+
 export function fromWorker(cfg, data) {
   if (!data || typeof data !== "object") return false;
   const names = cfg.from_worker[data.type];
   if (!names || !names.every((n) => n in data)) return false;
+  if ("runId" in data && !Number.isInteger(data.runId)) return false;
   if (data.type === "event") return cfg.event_kinds.includes(data.kind) && typeof data.data === "string";
+  if (data.type === "progress") return count(data.loaded) && count(data.total);
   if (data.type === "done") {
     const r = data.result;
     return !!r && typeof r === "object" && cfg.result_keys.every((k) => k in r)
-      && Array.isArray(r.checks) && Array.isArray(r.error_types);
+      && typeof r.ok === "boolean" && (r.error == null || typeof r.error === "string")
+      && Array.isArray(r.error_types) && r.error_types.every((t) => typeof t === "string")
+      && Array.isArray(r.checks) && r.checks.every(isCheck);
   }
   return true;
 }
