@@ -8,6 +8,9 @@
   as a static file. Links are relative, so they work under any sub-path.
 - Marks code cells (source and outputs) `data-search-exclude`: the search index keeps a notebook's
   prose and headings, not its code (build_tools/site/search_hook.py cuts marked elements out).
+- Keyboard: a code cell's source scrolls sideways, so it is the tab stop (tabindex="0"; WCAG 2.1.1,
+  axe scrollable-region-focusable). nbconvert's tab stop on every cell's wrapper, which scrolls
+  nothing, goes, so Tab moves from code cell to code cell.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from build_tools.notebooks.source import NotebookSourceError
 CSS = Path(__file__).resolve().parent / "notebooks.css"
 CSS_URI = "assets/notebooks/notebooks.css"
 CODE_CELL = re.compile(r'<div(?=\s)(?=[^>]*\sclass="[^"]*\bjp-CodeCell\b)')
+CELL_WRAPPER_TAB_STOP = re.compile(r'(<div class="jp-Cell-inputWrapper") tabindex="0"')
+CODE_SOURCE = re.compile(r'<div(?= class="highlight-ipynb\b)')
 SOLUTION_URI = re.compile(r"^notebooks/(?P<track>[^/]+)/(?P<stem>[0-9][0-9]_[^/]+?)\.ipynb$")
 _command = "build"
 
@@ -84,6 +89,8 @@ def on_page_content(html, page, config, files):
     if not match:
         return html
     html = CODE_CELL.sub("<div data-search-exclude", html)
+    html = CELL_WRAPPER_TAB_STOP.sub(r"\1", html)
+    html = CODE_SOURCE.sub('<div tabindex="0"', html)
     repo = repository_from_extra(config.extra)
     name = PurePosixPath(page.file.src_uri).name
     exercise_uri = page.file.src_uri.removesuffix(".ipynb") + ".exercises.ipynb"
