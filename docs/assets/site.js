@@ -130,6 +130,7 @@
       const isDone = mark.dataset.section in done;
       mark.textContent = isDone ? "✓" : "";
       mark.title = isDone ? `Done on ${done[mark.dataset.section]}` : "";
+      mark.setAttribute("role", "img"); // aria-label is not allowed on a plain span (axe aria-prohibited-attr)
       mark.setAttribute("aria-label", isDone ? "done" : "not done");
     }
     for (const panel of document.querySelectorAll(".track-progress[data-sections]")) {
@@ -172,9 +173,43 @@
     else article.append(label);
   }
 
+  // Accessible names Material's templates leave out: the search dialog and the loading bar of
+  // instant navigation (axe aria-dialog-name, aria-progressbar-name). Both only work with JS.
+  function nameMaterialWidgets() {
+    const search = document.querySelector(".md-search[role=dialog]");
+    if (search && !search.hasAttribute("aria-label")) {
+      const input = search.querySelector(".md-search__input");
+      search.setAttribute("aria-label", (input && input.getAttribute("aria-label")) || "Search");
+    }
+    const progress = document.querySelector(".md-progress[role=progressbar]");
+    if (progress && !progress.hasAttribute("aria-label")) progress.setAttribute("aria-label", "Loading page");
+  }
+
+  // A display formula wider than the column scrolls sideways (Material: div.arithmatex, overflow
+  // auto); keyboard users scroll it once it can take focus (WCAG 2.1.1, axe
+  // scrollable-region-focusable). Formulas render after load (math.js) and widths change with the
+  // window, so a ResizeObserver keeps the tab stop on exactly the formulas that overflow.
+  const overflowWatch = "ResizeObserver" in window ? new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      if (target.scrollWidth > target.clientWidth + 1) target.setAttribute("tabindex", "0");
+      else target.removeAttribute("tabindex");
+    }
+  }) : null;
+
+  function watchWideFormulas() {
+    if (!overflowWatch) return;
+    for (const formula of document.querySelectorAll(".md-typeset div.arithmatex")) {
+      if (formula.dataset.overflowWatched) continue;
+      formula.dataset.overflowWatched = "1";
+      overflowWatch.observe(formula);
+    }
+  }
+
   document$.subscribe(() => {
     render();
     printOptions();
+    nameMaterialWidgets();
+    watchWideFormulas();
   });
   // Another tab marked a section done: keep this one in step.
   window.addEventListener("storage", (event) => event.key === KEY && render());
