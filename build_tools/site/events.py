@@ -4,7 +4,8 @@
 
 An event is ``docs/events/YYYY-MM-DD-slug.md`` with front matter ``title``, ``start``, ``end``
 (local time at the venue), ``timezone`` (IANA), ``tracks`` and optionally ``location``, ``online``,
-``registration``, ``status`` and ``summary``: see docs/organizers/add-an-event.md.
+``registration``, ``status``, ``summary``, ``uid`` (a stable identity, kept when the file is renamed)
+and ``programme`` (the day's plan: build_tools/site/programme.py): see docs/organizers/add-an-event.md.
 """
 
 from __future__ import annotations
@@ -17,17 +18,21 @@ import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from build_tools.site import programme as prog
 from build_tools.site.frontmatter import FrontMatterError, insert_after_title, report, split
 
 TRACKS = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
 STATUSES = {"scheduled": "CONFIRMED", "tbd": "TENTATIVE", "cancelled": "CANCELLED"}
 STATUS_LABELS = {"scheduled": "", "tbd": "Details to be determined", "cancelled": "Cancelled"}
 REQUIRED = ("title", "start", "end", "timezone", "tracks")
-OPTIONAL = ("location", "online", "registration", "status", "summary")
+OPTIONAL = ("location", "online", "registration", "status", "summary", "uid", "programme")
 # Keys MkDocs/Material understand on any page; allowed so organizers can e.g. hide the toc.
 PAGE_KEYS = ("hide", "description", "template", "search", "icon", "subtitle", "tags")
 FILENAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?$")
+TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
+UID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+CODE_OF_CONDUCT = "organizers/code-of-conduct.md"
 EVENTS_DIR = "events/"
 LIST_LINE = re.compile(r"^<!-- events-list -->[ \t]*$", re.M)   # markers count on their own line only
 NEXT_LINE = re.compile(r"^<!-- next-event -->[ \t]*$", re.M)
@@ -51,24 +56,66 @@ class Event:
     registration: str = ""
     status: str = "scheduled"
     summary: str = ""
+    uid: str = ""             # calendar identity; defaults to the slug (see add-an-event.md)
+    programme: prog.Programme | None = None
+
+    @property
+    def identity(self) -> str:
+        return self.uid or self.slug
 
     @property
     def timezone(self) -> str:
         return str(self.start.tzinfo)
 
 
+def local_time(naive: dt.datetime, tz: ZoneInfo, path: str, name: str) -> dt.datetime:
+    """`naive` at the venue; rejects a time skipped or repeated by a daylight-saving change."""
+    moment = naive.replace(tzinfo=tz)
+    back = moment.astimezone(dt.timezone.utc).astimezone(tz)
+    when = f"{naive:%Y-%m-%d %H:%M}"
+    if back.replace(tzinfo=None) != naive:
+        raise _error(path, name, f"{when} does not exist in {tz.key}: the clocks skip that hour when "
+                     f"daylight saving starts (it would be read as {back:%H:%M}); pick a time outside the gap")
+    if moment.replace(fold=1).utcoffset() != moment.utcoffset():
+        raise _error(path, name, f"{when} happens twice in {tz.key}: the clocks go back that night "
+                     "(daylight saving ends), so the time is ambiguous; pick a time outside that hour")
+    return moment
+
+
 def _parse_datetime(value, tz: ZoneInfo, path: str, name: str) -> dt.datetime:
     if isinstance(value, dt.datetime):  # YAML turned "2027-03-13 10:00:00" into a datetime
-        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+        if value.tzinfo is not None:
+            return value.astimezone(tz)
+        return local_time(value, tz, path, name)
     match = DATETIME.match(str(value).strip())
     if not match:
         raise _error(path, name, f"{value!r} is not a date and time; write it as "
                      "'YYYY-MM-DD HH:MM' in the venue's local time, e.g. '2027-03-13 10:00'")
     year, month, day, hour, minute = map(int, match.groups())
     try:
-        return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+        naive = dt.datetime(year, month, day, hour, minute)
     except ValueError as exc:
         raise _error(path, name, f"{value!r} is not a real date or time ({exc})") from None
+    return local_time(naive, tz, path, name)
+
+
+def _programme_time(day: dt.date, tz: ZoneInfo, path: str):
+    """Times in the programme: 'HH:MM' on the event's first day, or a full 'YYYY-MM-DD HH:MM'."""
+    def parse(value, name: str) -> dt.datetime:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            value = f"{value // 60}:{value % 60:02d}"   # YAML 1.1 reads an unquoted 10:30 as 630
+        text = str(value).strip()
+        match = TIME_OF_DAY.match(text)
+        if match:
+            hour, minute = map(int, match.groups())
+            if hour > 23 or minute > 59:
+                raise _error(path, name, f"{text!r} is not a time of day; write it as 'HH:MM', e.g. '10:40'")
+            return local_time(dt.datetime.combine(day, dt.time(hour, minute)), tz, path, name)
+        if DATETIME.match(text) or isinstance(value, dt.datetime):
+            return _parse_datetime(value, tz, path, name)
+        raise _error(path, name, f"{text!r} is not a time; write it as 'HH:MM' (24-hour clock, the "
+                     "venue's time, on the event's first day), e.g. '10:40'")
+    return parse
 
 
 def _url(value, path: str, name: str) -> str:
@@ -78,8 +125,12 @@ def _url(value, path: str, name: str) -> str:
     return text
 
 
-def parse_event(meta: dict, src_path: str) -> Event:
-    """Validate one event's front matter (`meta`) from `src_path` (relative to docs/)."""
+def parse_event(meta: dict, src_path: str, pages=None) -> Event:
+    """Validate one event's front matter (`meta`) from `src_path` (relative to docs/).
+
+    `pages`: every docs path of the site (a set or a dict of texts), against which a programme's
+    sections are checked; without it, a programme is rejected.
+    """
     filename = src_path.rsplit("/", 1)[-1]
     name_match = FILENAME.match(filename)
     if not name_match:
@@ -116,10 +167,18 @@ def parse_event(meta: dict, src_path: str) -> Event:
     if not (location or online) and status == "scheduled":
         raise _error(src_path, "location", "a scheduled event needs a location or an online "
                      "link (or set status: tbd while the venue is not fixed)")
+    uid = str(meta.get("uid") or "").strip()
+    if uid and not UID.match(uid):
+        raise _error(src_path, "uid", f"{uid!r}: use letters, digits, '.', '_' and '-' only, e.g. the "
+                     "event's first file name without .md (2027-03-13-spring-meetup)")
+    programme = None
+    if meta.get("programme") is not None:
+        programme = prog.parse_programme(meta["programme"], src_path, tuple(tracks), pages or {},
+                                         _programme_time(start.date(), tz, src_path), start, end)
     return Event(slug=filename[:-3], src_path=src_path, title=str(meta["title"]).strip(), start=start, end=end,
                  tracks=tuple(tracks), location=location, online=online, status=status,
                  registration=_url(meta.get("registration"), src_path, "registration"),
-                 summary=str(meta.get("summary") or "").strip())
+                 summary=str(meta.get("summary") or "").strip(), uid=uid, programme=programme)
 
 
 def split_by_date(events, today: dt.date) -> tuple[list[Event], list[Event]]:
@@ -140,6 +199,25 @@ def when(event: Event) -> str:
     return f"{day} {event.start:%H:%M} – {end_day} {event.end:%H:%M} ({event.timezone})"
 
 
+def when_html(event: Event) -> str:
+    """`when` with machine-readable <time> elements: docs/assets/local-time.js adds the reader's time."""
+    start_day = f"{event.start:%A} {event.start.day} {event.start:%B %Y}"
+    start = f'<time datetime="{event.start.isoformat()}">{start_day}, {event.start:%H:%M}</time>'
+    if event.end.date() == event.start.date():
+        end = f'<time datetime="{event.end.isoformat()}">{event.end:%H:%M}</time>'
+        text = f"{start}–{end}"
+    else:
+        start = f'<time datetime="{event.start.isoformat()}">{start_day} {event.start:%H:%M}</time>'
+        end_day = f"{event.end:%A} {event.end.day} {event.end:%B %Y}"
+        text = f'{start} – <time datetime="{event.end.isoformat()}">{end_day} {event.end:%H:%M}</time>'
+    return f'<span class="event-when" data-timezone="{event.timezone}">{text} ({event.timezone})</span>'
+
+
+def next_event(upcoming) -> Event | None:
+    """The soonest upcoming event that is not cancelled."""
+    return next((e for e in upcoming if e.status != "cancelled"), None)
+
+
 def where(event: Event) -> str:
     parts = [event.location] if event.location else []
     if event.online:
@@ -157,7 +235,7 @@ def render_listing(upcoming, past) -> str:
         status = f" **{STATUS_LABELS[event.status]}.**" if STATUS_LABELS[event.status] else ""
         summary = f"  \n    {event.summary}" if event.summary else ""
         return (f"-   **[{event.title}]({event.slug}.md)**{status}  \n"
-                f"    {when(event)}  \n    {where(event)}  \n"
+                f"    {when_html(event)}  \n    {where(event)}  \n"
                 f"    Tracks: {_tracks(event, '../')}{summary}")
 
     out = ['<div class="event-list event-list--upcoming" markdown>', "", "## Upcoming", ""]
@@ -169,31 +247,66 @@ def render_listing(upcoming, past) -> str:
     return "\n".join(out)
 
 
-def render_details(event: Event) -> str:
+def render_details(event: Event, code_of_conduct: bool = True) -> str:
     """The box at the top of an event's own page (Markdown, links relative to events/)."""
     kind = {"scheduled": "info", "tbd": "warning", "cancelled": "failure"}[event.status]
     label = STATUS_LABELS[event.status]
     lines = [f'!!! {kind} "{label or "When and where"}"', "",
-             f"    **When:** {when(event)}  ", f"    **Where:** {where(event)}  ",
-             f"    **Tracks:** {_tracks(event, '../')}", ""]
+             f"    **When:** {when_html(event)}  ", f"    **Where:** {where(event)}  ",
+             f"    **Tracks:** {_tracks(event, '../')}  " if event.programme or code_of_conduct
+             else f"    **Tracks:** {_tracks(event, '../')}"]
+    extra = []
+    if event.programme:
+        sheets = ", ".join(f"[{TRACKS[p.track]}]({event.slug}/run-sheet-{p.track}.md)" for p in event.programme.tracks)
+        extra.append(f"    **Facilitators:** run sheets for {sheets}")
+    if code_of_conduct:
+        extra.append("    **Code of conduct:** everyone is welcome; "
+                     f"[read how we look after each other](../{CODE_OF_CONDUCT})")
+    lines += ["  \n".join(extra)] if extra else []
+    lines.append("")
     buttons = []
     if event.registration and event.status != "cancelled":
         buttons.append(f"[Register]({event.registration}){{ .md-button .md-button--primary }}")
+    if event.programme:
+        buttons.append(f"[Programme (printable)]({event.slug}/programme.md){{ .md-button }}")
     buttons.append(f"[Add to calendar (.ics)]({event.slug}.ics){{ .md-button }}")
     lines += ["    " + " ".join(buttons), ""]
     return "\n".join(lines)
 
 
 def render_next_event(upcoming, events_dir: str = "events/") -> str:
-    """A short admonition for the home page announcing the soonest upcoming event (or nothing)."""
-    if not upcoming:
+    """A short admonition for the home page announcing the soonest upcoming event that is not
+    cancelled (or nothing)."""
+    event = next_event(upcoming)
+    if event is None:
         return ""
-    event = upcoming[0]
     status = f"    **{STATUS_LABELS[event.status]}.**  \n" if STATUS_LABELS[event.status] else ""
     return (f'!!! tip "Next meetup: {event.title}"\n\n{status}'
-            f"    {when(event)}  \n    {where(event)}  \n"
+            f"    {when_html(event)}  \n    {where(event)}  \n"
             f"    [Details and registration]({events_dir}{event.slug}.md) · "
             f"[All events]({events_dir}index.md)\n")
+
+
+def announcement(configured, upcoming, use_directory_urls: bool = True):
+    """What the announcement bar shows (overrides/main.html reads extra.announcement).
+
+    `configured` is mkdocs.yml's ``extra.announcement``: absent or ``auto`` follows the next event
+    that is not cancelled (nothing when there is none); a mapping with ``text`` is the organizer's
+    own message and is kept as written; ``false`` or empty turns the bar off. A mapping marked
+    ``auto`` was made by an earlier build of the same config (``mkdocs serve``) and is made again.
+    """
+    if isinstance(configured, dict) and not configured.get("auto"):
+        return configured
+    if configured not in (None, "auto") and not isinstance(configured, dict):
+        return configured if configured else None
+    event = next_event(upcoming)
+    if event is None:
+        return {"auto": True}
+    status = " (details to be determined)" if event.status == "tbd" else ""
+    day = f"{event.start:%A} {event.start.day} {event.start:%B %Y}"
+    page = f"{EVENTS_DIR}{event.slug}/" if use_directory_urls else f"{EVENTS_DIR}{event.slug}.html"
+    return {"text": f"Next meetup: {event.title}, {day}{status}.", "link": page,
+            "link_text": "Details", "auto": True}
 
 
 # ---------------------------------------------------------------- iCalendar (RFC 5545)
@@ -231,7 +344,7 @@ def vevent_lines(event: Event, dtstamp: dt.datetime, site_url: str, uid_domain: 
         f"Online: {event.online}" if event.online else "", page]))
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{event.slug}@{uid_domain}",
+        f"UID:{event.identity}@{uid_domain}",
         f"DTSTAMP:{_utc(dtstamp)}",
         f"DTSTART:{_utc(event.start)}",
         f"DTEND:{_utc(event.end)}",
@@ -285,19 +398,64 @@ class EventSite:
 
     def __init__(self, pages, today: dt.date):
         self.events: dict[str, Event] = {}
+        self.pages: dict[str, str] = dict(pages)   # every docs page (and notebook) by path
         errors = []
-        for src, text in pages:
+        for src, text in self.pages.items():
             if not src.startswith(EVENTS_DIR) or not src.endswith(".md") or src == EVENTS_DIR + "index.md":
                 continue
             try:
                 if "/" in src[len(EVENTS_DIR):]:  # MkDocs would make it a plain page, silently
                     raise FrontMatterError(src, "", "event files go directly in docs/events/, not in "
                                            f"a subfolder; move it to docs/{EVENTS_DIR}{src.rsplit('/', 1)[-1]}")
-                self.events[src] = parse_event(split(text, src)[0], src)
+                self.events[src] = parse_event(split(text, src)[0], src, self.pages)
             except FrontMatterError as exc:
                 errors.append(exc)
+        errors += self._identity_errors()
         report(errors, "Invalid event files (see docs/organizers/add-an-event.md):")
         self.upcoming, self.past = split_by_date(self.events.values(), today)
+
+    def _identity_errors(self) -> list[FrontMatterError]:
+        """Two events with one calendar identity would overwrite each other in calendar apps."""
+        seen: dict[str, Event] = {}
+        errors = []
+        for event in sorted(self.events.values(), key=lambda e: e.src_path):
+            other = seen.setdefault(event.identity, event)
+            if other is not event:
+                errors.append(_error(event.src_path, "uid", f"{event.identity!r} is already the calendar "
+                                     f"identity of docs/{other.src_path}; give each event its own uid"))
+        return errors
+
+    def generated_pages(self) -> dict[str, str]:
+        """{docs path: Markdown}: each programme's printable page and its run sheets per track."""
+        out = {}
+        for event in self.events.values():
+            if not event.programme:
+                continue
+            folder = f"{EVENTS_DIR}{event.slug}/"
+            out[folder + "programme.md"] = prog.render_programme(event, event.programme, self.pages, "../../")
+            for plan in event.programme.tracks:
+                out[f"{folder}run-sheet-{plan.track}.md"] = prog.render_run_sheet(
+                    event, event.programme, plan, self.pages, "../../")
+        return out
+
+    def redirects(self, use_directory_urls: bool = True) -> dict[str, str]:
+        """{site path: HTML}: an event renamed after publishing (its ``uid`` is its old file name)
+        keeps its old address, which now redirects to the new page."""
+        out = {}
+        for event in self.events.values():
+            old = event.uid
+            if not old or old == event.slug or not FILENAME.match(old + ".md") \
+                    or f"{EVENTS_DIR}{old}.md" in self.pages:
+                continue
+            path, target = ((f"{EVENTS_DIR}{old}/index.html", f"../{event.slug}/") if use_directory_urls
+                            else (f"{EVENTS_DIR}{old}.html", f"{event.slug}.html"))
+            out[path] = (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+                         f'<title>{event.title} has moved</title>\n'
+                         f'<meta http-equiv="refresh" content="0; url={target}">\n'
+                         f'<link rel="canonical" href="{target}">\n<meta name="robots" content="noindex">\n'
+                         f'</head><body><p>This event moved: <a href="{target}">{event.title}</a>.</p>'
+                         f'<script>location.replace("{target}" + location.hash)</script></body></html>\n')
+        return out
 
     def ics_files(self, stamp: dt.datetime, site_url: str = "", name: str = "Events") -> dict[str, str]:
         """{path under the site: iCalendar text}: one per event, and events.ics with all of them."""
@@ -316,5 +474,6 @@ class EventSite:
             markdown = LIST_LINE.sub(lambda _: listing, markdown)
         if src in self.events:
             event = self.events[src]
-            markdown = insert_after_title(markdown, render_details(event), event.title)
+            details = render_details(event, code_of_conduct=CODE_OF_CONDUCT in self.pages)
+            markdown = insert_after_title(markdown, details, event.title)
         return markdown

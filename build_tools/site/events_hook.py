@@ -1,6 +1,7 @@
-"""MkDocs hook: event pages, the events listing, the home page's next event, and .ics files.
+"""MkDocs hook: event pages, the events listing, the home page's next event, the announcement bar,
+programme pages and run sheets, redirects for renamed events, and .ics files.
 
-MkDocs glue only; the logic is ``build_tools.site.events.EventSite``.
+MkDocs glue only; the logic is ``build_tools.site.events.EventSite`` (and ``programme.py``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ _events: events.EventSite | None = None   # this build's events, made in on_file
 
 def on_files(files, config):
     global _events
-    pages = [(f.src_uri, f.content_string) for f in files.documentation_pages() if f.src_uri.endswith(".md")]
+    pages = [(f.src_uri, f.content_string) for f in files
+             if f.src_uri.endswith((".md", ".ipynb")) and not f.generated_by]
     try:
         _events = events.EventSite(pages, events.today())
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     name = f"{config['site_name']}: events"
-    for path, text in _events.ics_files(events.build_time(), config.get("site_url") or "", name).items():
+    generated = {**_events.ics_files(events.build_time(), config.get("site_url") or "", name),
+                 **_events.generated_pages(), **_events.redirects(config["use_directory_urls"])}
+    for path, text in generated.items():
         files.append(File.generated(config, path, content=text))
+    config["extra"]["announcement"] = events.announcement(
+        config["extra"].get("announcement"), _events.upcoming, config["use_directory_urls"])
     return files
 
 
