@@ -270,6 +270,7 @@ def test_block_buttons_have_aa_contrast_in_light_and_dark(page, blocks_url):
     page.evaluate("document.activeElement?.blur()")  # idle buttons (focused ones take Material's filled style)
     for scheme in ["default", "slate"]:
         page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+        page.wait_for_timeout(400)  # Material's buttons fade to a new colour (transition: color 125ms)
         facts = block(page, "hello").evaluate(BUTTON_FACTS)
         assert len(facts["buttons"]) == 4
         for name, colour in facts["buttons"]:
