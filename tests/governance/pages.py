@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from build_tools.blocks.check import verify_in_process
 from build_tools.blocks.page import PageBlock, read_page_blocks
@@ -15,12 +16,50 @@ from tests.support import ROOT, load_mkdocs_yml
 
 DOCS = ROOT / "docs"
 TRACK = DOCS / "governance"
-UNITS = ["01-state-of-ai", "02-risks", "03-toolbox", "04-law", "05-pause", "06-what-you-can-do"]
+# The conventions every unit follows (documented for authors in docs/authors/governance-units.md).
 HANDOUT_SECTIONS = ["goals", "summary", "prompts", "artefact"]
+REQUIRED_HEADINGS = ["## Learning goals", "## Briefing", "### In short", "## Core readings",
+                     "## Discussion prompts", "## Produce", "## Facilitator notes", "## Going deeper"]
 
 
-def unit_text(slug: str) -> str:
-    return (TRACK / f"{slug}.md").read_text(encoding="utf-8")
+def discover_units(docs: Path = DOCS) -> list[str]:
+    """The governance units, found on disk: every docs/governance/NN-name.md (two digits, a dash),
+    in order. A new unit is tested as soon as its file exists; there is no list to forget."""
+    return sorted(p.stem for p in (docs / "governance").glob("[0-9][0-9]-*.md"))
+
+
+UNITS = discover_units()
+
+
+def unit_text(slug: str, docs: Path = DOCS) -> str:
+    return (docs / "governance" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+def handout_problems(slug: str, docs: Path = DOCS) -> list[str]:
+    """What is wrong with a unit's printable handout (docs/governance/handouts/<slug>.md): it must
+    exist, and pull each of HANDOUT_SECTIONS from the unit, which must mark them. [] when fine."""
+    unit = f"docs/governance/{slug}.md"
+    handout = docs / "governance" / "handouts" / f"{slug}.md"
+    if not handout.is_file():
+        return [f"{unit} has no handout: write docs/governance/handouts/{slug}.md "
+                f"(copy another unit's handout and change the unit's name in it)"]
+    problems = []
+    marked = section_markers(unit_text(slug, docs))
+    text = handout.read_text(encoding="utf-8")
+    for name in HANDOUT_SECTIONS:
+        if name not in marked:
+            problems.append(f"{unit}: mark the '{name}' section with <!-- --8<-- [start:{name}] --> "
+                            f"... <!-- --8<-- [end:{name}] -->")
+        if f'--8<-- "{unit}:{name}"' not in text:
+            problems.append(f"docs/governance/handouts/{slug}.md does not include --8<-- \"{unit}:{name}\"")
+    return problems
+
+
+def heading_problems(slug: str, docs: Path = DOCS) -> list[str]:
+    """REQUIRED_HEADINGS the unit lacks, as messages. [] when it has them all."""
+    text = unit_text(slug, docs)
+    missing = [h for h in REQUIRED_HEADINGS if not re.search(rf"^{re.escape(h)}", text, re.M)]
+    return [f"docs/governance/{slug}.md lacks the heading '{h}'" for h in missing]
 
 
 def unit_blocks(slug: str) -> list[PageBlock]:

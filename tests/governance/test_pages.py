@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 import yaml
 
 from build_tools.site import cards
-from tests.governance.pages import HANDOUT_SECTIONS, TRACK, UNITS, governance_nav, section_markers, unit_text
+from tests.governance.pages import (
+    DOCS,
+    TRACK,
+    UNITS,
+    discover_units,
+    governance_nav,
+    handout_problems,
+    heading_problems,
+    section_markers,
+    unit_text,
+)
 from tests.support import ROOT
-
-REQUIRED_HEADINGS = ["## Learning goals", "## Briefing", "### In short", "## Core readings",
-                     "## Discussion prompts", "## Produce", "## Facilitator notes", "## Going deeper"]
 
 
 def front_matter(text: str) -> dict:
@@ -31,8 +39,8 @@ def test_unit_starts_with_a_complete_section_card(slug):
 @pytest.mark.parametrize("slug", UNITS)
 def test_unit_has_every_part_a_drop_in_session_needs(slug):
     text = unit_text(slug)
-    missing = [h for h in REQUIRED_HEADINGS if not re.search(rf"^{re.escape(h)}", text, re.M)]
-    assert not missing, f"docs/governance/{slug}.md lacks {missing}"
+    problems = heading_problems(slug)
+    assert not problems, "\n".join(problems)
     notes = text.split("## Facilitator notes", 1)[1].split("\n## ", 1)[0]
     for topic in ("5-minute recap", "Group sizes", "Newcomers mid-session", "plan:"):
         assert topic in notes, f"docs/governance/{slug}.md facilitator notes do not cover '{topic}'"
@@ -61,12 +69,49 @@ def test_prompts_include_factual_trade_off_and_personal(slug):
 
 
 @pytest.mark.parametrize("slug", UNITS)
-def test_unit_marks_every_section_its_handout_pulls(slug):
-    sections = section_markers(unit_text(slug))
-    assert set(HANDOUT_SECTIONS) <= set(sections), f"{slug}: has sections {sorted(sections)}"
-    handout = (TRACK / "handouts" / f"{slug}.md").read_text(encoding="utf-8")
-    for name in HANDOUT_SECTIONS:
-        assert f'--8<-- "docs/governance/{slug}.md:{name}"' in handout
+def test_unit_has_a_handout_that_pulls_the_sections_it_marks(slug):
+    problems = handout_problems(slug)
+    assert not problems, "\n".join(problems)
+
+
+def test_units_are_discovered_from_the_files():
+    """The parametrised tests run over every docs/governance/NN-*.md, not a hand-kept list."""
+    assert UNITS == sorted(p.stem for p in TRACK.glob("[0-9][0-9]-*.md"))
+    assert len(UNITS) >= 6 and "index" not in UNITS
+
+
+def _copy_track(tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS / "governance", docs / "governance")
+    return docs
+
+
+def test_a_new_unit_without_a_handout_is_found_and_fails(tmp_path):
+    """A unit added without its handout (issue 15, D8: it used to pass) is discovered and reported."""
+    docs = _copy_track(tmp_path)
+    (docs / "governance" / "07-local-action.md").write_text(unit_text("06-what-you-can-do"), encoding="utf-8")
+    assert "07-local-action" in discover_units(docs)
+    assert handout_problems("07-local-action", docs) == [
+        "docs/governance/07-local-action.md has no handout: write docs/governance/handouts/07-local-action.md "
+        "(copy another unit's handout and change the unit's name in it)"]
+    # with a handout copied from another unit but not renamed inside, it still fails
+    handout = (docs / "governance/handouts/06-what-you-can-do.md").read_text(encoding="utf-8")
+    (docs / "governance/handouts/07-local-action.md").write_text(handout, encoding="utf-8")
+    assert len(handout_problems("07-local-action", docs)) == 4
+    (docs / "governance/handouts/07-local-action.md").write_text(
+        handout.replace("06-what-you-can-do.md", "07-local-action.md"), encoding="utf-8")
+    assert handout_problems("07-local-action", docs) == []
+
+
+def test_a_unit_missing_a_heading_or_a_marked_section_is_reported(tmp_path):
+    docs = _copy_track(tmp_path)
+    path = docs / "governance" / "06-what-you-can-do.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Facilitator notes", "## Notes for facilitators")
+                    .replace("<!-- --8<-- [start:prompts] -->\n", ""), encoding="utf-8")
+    assert heading_problems("06-what-you-can-do", docs) == [
+        "docs/governance/06-what-you-can-do.md lacks the heading '## Facilitator notes'"]
+    assert any("'prompts'" in p for p in handout_problems("06-what-you-can-do", docs))
 
 
 @pytest.mark.parametrize("slug", UNITS)
