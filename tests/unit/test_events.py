@@ -87,7 +87,7 @@ def test_listing_and_details_link_the_event_page_and_its_ics(md):
     e = event(status="tbd", summary="Venue to follow.")
     listing = md(ev.render_listing([e], []))
     assert 'href="2027-03-13-library.md"' in listing and "Details to be determined" in listing
-    assert "Saturday 13 March 2027, 10:00–17:00 (America/Los_Angeles)" in listing
+    assert "Saturday 13 March 2027, 10:00–17:00 (America/Los_Angeles)" in re.sub(r"<[^>]+>", "", listing)
     details = md(ev.render_details(e))
     assert 'href="2027-03-13-library.ics"' in details and 'href="https://forms.example.org/x"' in details
     assert ev.render_next_event([]) == ""
@@ -120,9 +120,10 @@ def test_ics_parses_back_with_icalendar_in_utc():
 def test_repository_event_files_are_valid():
     files = sorted((ROOT / "docs/events").glob("[0-9]*.md"))
     assert len(files) >= 2
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
     for path in files:
         _, meta = get_data(path.read_text())
-        ev.parse_event(meta, f"events/{path.name}")
+        ev.parse_event(meta, f"events/{path.name}", pages)
 
 
 def test_meetup_template_for_organizers_is_a_valid_event():
@@ -176,3 +177,114 @@ def test_course_today_must_be_a_date():
     with pytest.raises(ValueError, match="COURSE_TODAY='tomorrow': write the date as YYYY-MM-DD"):
         ev.today({"COURSE_TODAY": "tomorrow"})
     assert ev.build_time({"SOURCE_DATE_EPOCH": "0"}) == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# ---------------------------------------------------------------- issue 15: events that keep themselves right
+
+def test_times_skipped_by_daylight_saving_are_rejected_with_the_fix():
+    with pytest.raises(FrontMatterError) as info:
+        event("events/2027-03-28-berlin.md", start="2027-03-28 02:30", end="2027-03-28 05:00",
+              timezone="Europe/Berlin")
+    message = str(info.value)
+    assert message.startswith("events/2027-03-28-berlin.md: field 'start': 2027-03-28 02:30 does not exist "
+                              "in Europe/Berlin")
+    assert "pick a time outside the gap" in message
+    with pytest.raises(FrontMatterError, match="field 'start': 2027-03-14 02:30 does not exist in America/Los_Angeles"):
+        event("events/2027-03-14-la.md", start="2027-03-14 02:30", end="2027-03-14 05:00")
+
+
+def test_ambiguous_times_when_the_clocks_go_back_are_rejected():
+    with pytest.raises(FrontMatterError) as info:
+        event("events/2027-10-31-berlin.md", start="2027-10-31 01:00", end="2027-10-31 02:30",
+              timezone="Europe/Berlin")
+    assert "field 'end': 2027-10-31 02:30 happens twice in Europe/Berlin" in str(info.value)
+    # YAML may hand over a datetime: checked the same way
+    with pytest.raises(FrontMatterError, match="does not exist"):
+        event("events/2027-03-28-b.md", start=dt.datetime(2027, 3, 28, 2, 30), end="2027-03-28 05:00",
+              timezone="Europe/Berlin")
+    assert event(start="2027-03-13 10:00").start.utcoffset() == dt.timedelta(hours=-8)   # ordinary times pass
+
+
+def test_uid_keeps_the_calendar_identity_when_the_file_is_renamed():
+    moved = event("events/2027-03-20-library.md", start="2027-03-20 10:00", end="2027-03-20 17:00",
+                  uid="2027-03-13-library")
+    assert moved.slug == "2027-03-20-library" and moved.identity == "2027-03-13-library"
+    stamp = dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc)
+    (vevent,) = icalendar.Calendar.from_ical(ev.render_ics([moved], stamp, "https://example.org/c/")).walk("VEVENT")
+    assert str(vevent["UID"]) == "2027-03-13-library@example.org"
+    assert str(vevent["URL"]) == "https://example.org/c/events/2027-03-20-library/"
+    assert event().identity == "2027-03-13-library"   # default: today's rule, the file name
+    with pytest.raises(FrontMatterError, match="field 'uid': 'a b'"):
+        event(uid="a b")
+
+
+def test_a_renamed_event_redirects_its_old_address_and_duplicate_uids_are_errors():
+    moved = event_file("2027-03-20").replace("title: Library", "title: Library\nuid: 2027-03-13-library")
+    site = ev.EventSite([("events/2027-03-20-library.md", moved)], dt.date(2027, 1, 1))
+    pages = site.redirects(use_directory_urls=True)
+    assert list(pages) == ["events/2027-03-13-library/index.html"]
+    assert 'url=../2027-03-20-library/"' in pages["events/2027-03-13-library/index.html"]
+    assert list(site.redirects(use_directory_urls=False)) == ["events/2027-03-13-library.html"]
+    with pytest.raises(ValueError) as info:
+        ev.EventSite([("events/2027-03-20-library.md", moved), ("events/2027-03-13-library.md", event_file())],
+                     dt.date(2027, 1, 1))
+    assert ("docs/events/2027-03-20-library.md: field 'uid': '2027-03-13-library' is already the calendar "
+            "identity of docs/events/2027-03-13-library.md") in str(info.value)
+
+
+def test_next_meetup_and_the_announcement_skip_cancelled_events():
+    cancelled = event(status="cancelled", title="Called off")
+    later = event("events/2027-04-10-later.md", start="2027-04-10 10:00", end="2027-04-10 16:00", title="Later")
+    notice = ev.render_next_event([cancelled, later])
+    assert "Next meetup: Later" in notice and "Called off" not in notice
+    assert ev.render_next_event([cancelled]) == ""
+    auto = ev.announcement("auto", [cancelled, later])
+    assert auto["text"] == "Next meetup: Later, Saturday 10 April 2027." and auto["link"] == "events/2027-04-10-later/"
+    assert ev.announcement(None, [cancelled, later]) == auto                     # absent = auto
+    assert ev.announcement(auto, [later.__class__(**{**later.__dict__, "title": "Renamed"})])["text"].startswith(
+        "Next meetup: Renamed")                                               # serve: made again each build
+    own = {"text": "Hand-written", "link": "news/"}
+    assert ev.announcement(own, [later]) is own                              # the organizer's override
+    assert ev.announcement(False, [later]) is None
+    assert ev.announcement("auto", [cancelled]) == {"auto": True}             # nothing to announce
+    tbd = event(status="tbd", location=None)
+    assert "(details to be determined)" in ev.announcement("auto", [tbd])["text"]
+    assert ev.announcement("auto", [later], use_directory_urls=False)["link"] == "events/2027-04-10-later.html"
+
+
+def test_times_are_machine_readable_for_the_local_time_script(md):
+    html = md(ev.render_details(event()))
+    assert '<span class="event-when" data-timezone="America/Los_Angeles">' in html
+    assert '<time datetime="2027-03-13T10:00:00-08:00">Saturday 13 March 2027, 10:00</time>' in html
+    assert '<time datetime="2027-03-13T17:00:00-08:00">17:00</time>' in html
+    two_days = event(end="2027-03-14 12:00")
+    assert '<time datetime="2027-03-14T12:00:00-07:00">Sunday 14 March 2027 12:00</time>' in ev.when_html(two_days)
+
+
+def test_every_event_page_links_the_code_of_conduct():
+    site = ev.EventSite([("events/2027-03-13-library.md", event_file()), (ev.CODE_OF_CONDUCT, "# CoC\n")],
+                        dt.date(2027, 1, 1))
+    page = site.page_markdown("events/2027-03-13-library.md", "About it.\n")
+    assert "](../organizers/code-of-conduct.md)" in page
+    assert "code-of-conduct" not in ev.render_details(event(), code_of_conduct=False)
+
+
+def test_the_repository_has_a_code_of_conduct_in_the_nav_and_the_announcement_follows_events():
+    from tests.support import load_mkdocs_yml, nav_sources
+    assert ev.CODE_OF_CONDUCT in list(nav_sources())
+    config = load_mkdocs_yml()
+    assert config["extra"]["announcement"] == "auto"
+    assert "assets/local-time.js" in config["extra_javascript"]
+
+
+def test_a_programme_is_validated_and_makes_a_programme_page_and_run_sheets():
+    text = event_file().replace("---\n\nAbout", "programme:\n  tracks:\n    gpt2:\n      sessions:\n"
+                                "        - {section: gpt2/01-tokenization.md, start: '10:30', end: '12:00'}\n"
+                                "---\n\nAbout")
+    pages = [("events/2027-03-13-library.md", text), ("gpt2/01-tokenization.md", "---\ntime: 75 min\n---\n# Tok\n")]
+    site = ev.EventSite(pages, dt.date(2027, 1, 1))
+    assert set(site.generated_pages()) == {"events/2027-03-13-library/programme.md",
+                                           "events/2027-03-13-library/run-sheet-gpt2.md"}
+    details = site.page_markdown("events/2027-03-13-library.md", "About it.\n")
+    assert "[Programme (printable)](2027-03-13-library/programme.md)" in details
+    assert "[Build GPT-2](2027-03-13-library/run-sheet-gpt2.md)" in details
