@@ -130,8 +130,10 @@ def test_meetup_template_for_organizers_is_a_valid_event():
     page = (ROOT / "docs/organizers/meetup-template.md").read_text()
     template = re.search(r"^````markdown[^\n]*\n(.*?)^````", page, flags=re.S | re.M).group(1)
     _, meta = get_data(template)
-    e = ev.parse_event(meta, "events/2027-05-08-central-library.md")
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
+    e = ev.parse_event(meta, "events/2027-05-08-central-library.md", pages)
     assert set(e.tracks) == set(ev.TRACKS)
+    assert [t.track for t in e.programme.tracks] == ["governance", "gpt2", "circuits"]   # the template shows it
 
 
 def event_file(day="2027-03-13", title="Library"):
