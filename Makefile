@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make serve` and `make test` (see README.md).
-.PHONY: serve serve-fast build test test-fast lint setup bench notebooks
+.PHONY: serve serve-fast build test test-fast lint setup bench notebooks venue-kit
 
 export DISABLE_MKDOCS_2_WARNING = true
 export NO_MKDOCS_2_WARNING = 1
@@ -40,3 +40,9 @@ bench: setup
 # Regenerate docs/notebooks/ (exercise + solution .ipynb) from course_src/ after editing a source.
 notebooks:
 	.venv/bin/python -m build_tools.notebooks
+
+# The offline venue kit (docs/organizers/offline-venue.md), run at home while online:
+# `make venue-kit KIT=~/venue-kit ARGS="--platform win_amd64 --python-version 3.12"`.
+venue-kit: setup
+	$(if $(KIT),,$(error set KIT to a folder outside the repository, e.g. make venue-kit KIT=~/venue-kit))
+	.venv/bin/python -m build_tools.venue prepare $(KIT) $(ARGS)

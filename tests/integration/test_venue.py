@@ -1,0 +1,158 @@
+"""The offline venue kit (build_tools.venue), made and served here with no network: the wheels come
+from a local dummy package built with `pip wheel`, the server listens on 127.0.0.1 only, and it is
+shut down when the module's tests end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from build_tools.venue.__main__ import main as venue_main
+from build_tools.venue.requirements import notebook_requirements
+from build_tools.venue.server import instructions, make_server
+from build_tools.venue.tiktoken_cache import RANKS, cache_name
+from build_tools.venue.wheels import TORCH_CPU_INDEX, pip_download_command
+
+# pip with no user or site configuration (constraints files, mirrors) and no network fallback.
+CLEAN_PIP_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+                 "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("venue")
+    package = work / "dummy"
+    (package / "venue_dummy").mkdir(parents=True)
+    (package / "venue_dummy/__init__.py").write_text("VALUE = 42\n")
+    (package / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "Venue_Dummy"\nversion = "1.0"\n')
+    wheels = work / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                    "-w", str(wheels), str(package)], check=True, env=CLEAN_PIP_ENV, timeout=120,
+                   capture_output=True)
+    kit = work / "kit"
+    assert venue_main(["prepare", str(kit), "--wheels-from", str(wheels), "--no-download"]) == 0
+    return kit
+
+
+@pytest.fixture(scope="module")
+def base_url(kit):
+    server = make_server(kit, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.headers.get_content_type(), response.read()
+
+
+def test_notebook_requirements_are_read_from_the_install_cells():
+    found = notebook_requirements()
+    assert {"torch", "tiktoken", "transformers", "numpy"} <= set(found)
+    assert found["torch"]["requirement"] == "torch>=2.4"  # "torch" and "torch>=2.4" merged
+
+
+def test_pip_download_command_targets_a_platform_and_cpu_torch(tmp_path):
+    cmd = pip_download_command(["torch>=2.4", "tiktoken"], tmp_path, "win_amd64", "3.11")
+    assert "--only-binary=:all:" in cmd and cmd[cmd.index("--platform") + 1] == "win_amd64"
+    assert cmd[cmd.index("--extra-index-url") + 1] == TORCH_CPU_INDEX
+    assert "--extra-index-url" not in pip_download_command(["tiktoken"], tmp_path)
+
+
+def test_readme_says_what_is_inside_and_what_is_missing(kit):
+    text = (kit / "README.txt").read_text()
+    assert "site/" in text and "venue-dummy" in text and "tiktoken/" in text
+    assert "Missing (download at home):" in text
+    assert "torch>=2.4" in text and "tinyshakespeare" in text and "model gpt2" in text
+
+
+def test_site_pages_and_pyodide_core_are_served(base_url):
+    for page in ["/", "/governance/", "/gpt2/01-tokenization/"]:
+        status, kind, body = get(base_url + page)
+        assert status == 200 and kind == "text/html" and b"<html" in body, page
+    status, kind, body = get(base_url + "/assets/vendor/pyodide/pyodide.asm.wasm")
+    assert status == 200 and kind == "application/wasm" and body[:4] == b"\0asm"
+    for name in ["pyodide.mjs", "pyodide.asm.mjs"]:
+        assert get(f"{base_url}/assets/vendor/pyodide/{name}")[1] == "text/javascript"
+    assert get(base_url + "/assets/vendor/pyodide/python_stdlib.zip")[0] == 200
+
+
+def test_pip_installs_from_the_kit_index(base_url, tmp_path):
+    status, _, body = get(base_url + "/simple/")
+    assert status == 200 and b"venue-dummy" in body
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--index-url", base_url + "/simple/", "--no-deps",
+         "--no-cache-dir", "--target", str(target), "venue-dummy==1.0"],
+        env=CLEAN_PIP_ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (target / "venue_dummy/__init__.py").read_text() == "VALUE = 42\n"
+
+
+def test_tiktoken_cache_loads_r50k_base_with_no_network(kit, base_url, tmp_path):
+    url, _, source = RANKS["r50k_base"]
+    status, _, body = get(f"{base_url}/tiktoken/{cache_name(url)}")  # what participants download
+    assert status == 200 and body == source.read_bytes()
+    code = ("import socket\n"
+            "def refuse(*a, **k): raise OSError('network used')\n"
+            "socket.socket.connect = refuse; socket.create_connection = refuse\n"
+            "import tiktoken\n"
+            "enc = tiktoken.get_encoding('r50k_base')\n"
+            "assert enc.n_vocab == 50257 and enc.decode(enc.encode('hello world')) == 'hello world'\n")
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(kit / "tiktoken")}
+    env.pop("DATA_GYM_CACHE_DIR", None)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_hf_endpoint_serves_a_model_to_transformers(kit, base_url, tmp_path):
+    """A tiny GPT-2 placed in the kit as prepare places GPT-2 small loads through HF_ENDPOINT."""
+    pytest.importorskip("transformers")
+    code = ("import sys, torch\n"
+            "from transformers import GPT2Config, GPT2LMHeadModel\n"
+            "torch.manual_seed(0)\n"
+            "GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=8, n_positions=16, vocab_size=32))"
+            ".save_pretrained(sys.argv[1])\n")
+    repo = kit / "hf" / "tiny-gpt2"
+    subprocess.run([sys.executable, "-c", code, str(repo)], check=True, timeout=300, capture_output=True)
+    (repo / ".commit").write_text("0123456789abcdef0123456789abcdef01234567")
+    load = ("import os, socket\n"
+            "real = socket.socket.connect\n"
+            "def only_loopback(self, address):\n"
+            "    if address[0] not in ('127.0.0.1', 'localhost'): raise OSError(f'network used: {address}')\n"
+            "    return real(self, address)\n"
+            "socket.socket.connect = only_loopback\n"
+            "from transformers import GPT2LMHeadModel\n"
+            "model = GPT2LMHeadModel.from_pretrained('tiny-gpt2')\n"
+            "assert model.config.n_embd == 8\n"
+            "try:\n"
+            "    GPT2LMHeadModel.from_pretrained('not-in-the-kit')\n"
+            "except OSError:\n"
+            "    print('missing repo: OSError')\n")
+    env = {**os.environ, "HF_ENDPOINT": base_url + "/hf", "HF_HOME": str(tmp_path / "hf-home"),
+           "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_XET": "1"}
+    env.pop("HF_HUB_OFFLINE", None)
+    env.pop("TRANSFORMERS_OFFLINE", None)
+    result = subprocess.run([sys.executable, "-c", load], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "missing repo: OSError" in result.stdout
+
+
+def test_instructions_name_the_address_and_the_commands(kit):
+    text = instructions(kit, "192.168.1.20", 8000)
+    assert "http://192.168.1.20:8000/" in text
+    assert "--index-url http://192.168.1.20:8000/simple/ --trusted-host 192.168.1.20" in text
+    assert "TIKTOKEN_CACHE_DIR" in text and "PIP_INDEX_URL=http://192.168.1.20:8000/simple/" in text
