@@ -114,3 +114,48 @@ def test_all_events_calendar_has_one_vevent_per_event_file(built_site):
     files = sorted(p.stem for p in (ROOT / "docs/events").glob("[0-9]*.md"))
     assert sorted(uids) == files
     assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+
+
+def zone_page(browser, zone):
+    context = browser.new_context(timezone_id=zone)
+    return context, context.new_page()
+
+
+def test_event_times_show_the_readers_local_time_when_it_differs(browser, site_url):
+    # Spring 2027 meetup: 10:00–16:30 America/Los_Angeles (PST) is 19:00–01:30 the next day in Berlin.
+    context, page = zone_page(browser, "Europe/Berlin")
+    try:
+        page.goto(site_url + "/")
+        page.locator("article").get_by_role("link", name="Details and registration").first.click()  # instant nav
+        page.wait_for_url("**/events/**")
+        note = page.locator(".event-local-time").first
+        note.wait_for()
+        if "spring-meetup" in page.url:
+            assert note.inner_text().strip() == "(your time: Sat 13 Mar, 19:00–Sun 14 Mar, 01:30, Europe/Berlin)"
+        assert page.locator(".event-when time[datetime]").count() >= 2
+        page.goto(site_url + "/events/2027-03-13-spring-meetup/programme/")
+        assert "your time: Sat 13 Mar, 19:00" in page.locator(".event-local-time").first.inner_text()
+    finally:
+        context.close()
+    context, page = zone_page(browser, "America/Los_Angeles")   # the venue's clock: nothing added
+    try:
+        page.goto(site_url + "/events/2027-03-13-spring-meetup/")
+        page.locator(".event-when").first.wait_for()
+        page.wait_for_timeout(300)
+        assert page.locator(".event-local-time").all_inner_texts() == []
+    finally:
+        context.close()
+
+
+def test_event_page_links_the_programme_run_sheets_and_code_of_conduct(page, site_url):
+    page.goto(site_url + "/events/2027-03-13-spring-meetup/")
+    page.get_by_role("link", name="Programme (printable)").click()
+    page.wait_for_url("**/events/2027-03-13-spring-meetup/programme/")
+    assert page.locator("h1").inner_text().startswith("Programme: Spring 2027 meetup")
+    page.go_back()
+    page.locator("a[href*=run-sheet-gpt2]").first.click()
+    page.wait_for_url("**/run-sheet-gpt2/")
+    assert "Set up beforehand" in page.locator("article").inner_text()
+    page.go_back()
+    page.get_by_role("link", name="read how we look after each other").click()
+    page.wait_for_url("**/organizers/code-of-conduct/")
