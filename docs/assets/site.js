@@ -187,21 +187,28 @@
 
   // A display formula wider than the column scrolls sideways (Material: div.arithmatex, overflow
   // auto); keyboard users scroll it once it can take focus (WCAG 2.1.1, axe
-  // scrollable-region-focusable). Formulas render after load (math.js) and widths change with the
-  // window, so a ResizeObserver keeps the tab stop on exactly the formulas that overflow.
-  const overflowWatch = "ResizeObserver" in window ? new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      if (target.scrollWidth > target.clientWidth + 1) target.setAttribute("tabindex", "0");
-      else target.removeAttribute("tabindex");
+  // scrollable-region-focusable). Formulas are typeset after load (math.js: the content changes)
+  // and the column's width changes with the window, so observers keep the tab stop on exactly the
+  // formulas that overflow.
+  function updateTabStop(formula) {
+    if (formula.scrollWidth > formula.clientWidth + 1) formula.setAttribute("tabindex", "0");
+    else formula.removeAttribute("tabindex");
+  }
+  const resized = "ResizeObserver" in window
+    ? new ResizeObserver((entries) => entries.forEach((entry) => updateTabStop(entry.target))) : null;
+  const typeset = new MutationObserver((records) => {
+    for (const formula of new Set(records.map((r) => r.target.closest("div.arithmatex")))) {
+      if (formula) updateTabStop(formula);
     }
-  }) : null;
+  });
 
   function watchWideFormulas() {
-    if (!overflowWatch) return;
     for (const formula of document.querySelectorAll(".md-typeset div.arithmatex")) {
       if (formula.dataset.overflowWatched) continue;
       formula.dataset.overflowWatched = "1";
-      overflowWatch.observe(formula);
+      updateTabStop(formula);
+      if (resized) resized.observe(formula);
+      typeset.observe(formula, { childList: true, subtree: true });
     }
   }
 
