@@ -67,8 +67,9 @@ def test_site_pages_cover_nav_events_and_news_but_not_redirects(built_site):
     assert len(pages) >= 50
 
 
-def scan(context, site_url: str, pages: list[str], scheme: str) -> dict[str, list]:
-    """axe violations of each page, TABS pages in flight at once."""
+def scan(context, site_url: str, pages: list[str], scheme: str, math_errors: dict) -> dict[str, list]:
+    """axe violations of each page, TABS pages in flight at once; formulas KaTeX could not render
+    go into `math_errors` (page -> messages)."""
     tabs = [context.new_page() for _ in range(TABS)]
     pending = [None] * TABS
     results = {}
@@ -86,6 +87,9 @@ def scan(context, site_url: str, pages: list[str], scheme: str) -> dict[str, lis
         tab.wait_for_function(READY)
         actual = tab.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
         assert actual == SCHEMES[scheme], f"{path}: expected the {scheme} scheme, page shows {actual}"
+        broken = tab.evaluate("() => [...document.querySelectorAll('.katex-error')].map((e) => e.title)")
+        if broken:
+            math_errors[path] = broken
         tab.add_script_tag(path=str(AXE))
         tab.evaluate(START_AXE, WIDGET)
         pending[i] = path
@@ -132,9 +136,11 @@ def report(results: dict[str, list], scheme: str) -> str:
 def test_every_page_has_no_serious_or_critical_axe_violations(browser, built_site, site_url, scheme):
     assert AXE.is_file(), "axe-core is missing: run `npm ci`"
     context = browser.new_context(color_scheme=scheme)
+    math_errors = {}
     try:
-        results = scan(context, site_url, site_pages(built_site), scheme)
+        results = scan(context, site_url, site_pages(built_site), scheme, math_errors)
     finally:
         context.close()
     problems = report(results, scheme)
     assert not problems, f"axe-core found serious or critical violations:\n{problems}"
+    assert not math_errors, f"formulas KaTeX could not render: {math_errors}"
