@@ -9,7 +9,9 @@ RECENT_DAYS days) it lists:
 
 Robust by design: without git, outside a repository, or in a shallow clone whose history does not
 reach back to the meetup (CI's default `fetch-depth: 1`), the page says "no history available" and
-lists the news posts only. Nothing here fails the build. ``whats_new_hook.py`` is the MkDocs glue.
+lists the news posts only. Nothing here fails the build. ``whats_new_hook.py`` is the MkDocs glue:
+it replaces the body of docs/news/whats-new.md (a placeholder that keeps the page's front matter and
+gives the nav a real file).
 """
 
 from __future__ import annotations
@@ -183,8 +185,8 @@ def _section(path: str) -> str:
 
 def render(meetup: Meetup | None, since: dt.datetime, today: dt.date,
            news: list[tuple[dt.date, str, str]], history: History, titles: dict[str, str]) -> str:
-    """The page's Markdown."""
-    lines = ["---", "search:", "  exclude: true", "---", "", "# What's new since the last meetup", ""]
+    """The page's Markdown (no front matter: docs/news/whats-new.md has it)."""
+    lines = ["# What's new since the last meetup", ""]
     if meetup:
         lines.append(f"What changed in the course since [{meetup.title}](../{meetup.src_path}) "
                      f"({long_date(meetup.end.date())}), up to {long_date(today)}.")

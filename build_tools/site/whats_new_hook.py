@@ -1,6 +1,8 @@
-"""MkDocs hook: the generated "What's new since the last meetup" page (build_tools.site.whats_new).
+"""MkDocs hook: the "What's new since the last meetup" page (build_tools.site.whats_new).
 
-The past meetups are the events page's own (build_tools.site.events: past once the end day is over,
+docs/news/whats-new.md is a placeholder (front matter and one line); this hook replaces its body
+with the generated list, and makes the page itself when the placeholder is missing. The past
+meetups are the events page's own (build_tools.site.events: past once the end day is over,
 COURSE_TODAY respected); an invalid event file is the events hook's error to report, so here it
 only means "no meetup known".
 """
@@ -12,6 +14,9 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 from build_tools.site import events, whats_new
+
+PLACEHOLDER = "---\nsearch:\n  exclude: true\n---\n\n# What's new since the last meetup\n"
+_page: list[str] = []   # this build's page body, made in on_files
 
 
 def on_files(files, config):
@@ -25,6 +30,13 @@ def on_files(files, config):
         past = []
     docs = Path(config["docs_dir"])
     root = Path(config.config_file_path or docs).resolve().parent
-    text = whats_new.build_page(root, docs, past, events.build_time(), today, past_only=True)
-    files.append(File.generated(config, whats_new.PAGE, content=text))
+    _page[:] = [whats_new.build_page(root, docs, past, events.build_time(), today, past_only=True)]
+    if files.get_file_from_path(whats_new.PAGE) is None:
+        files.append(File.generated(config, whats_new.PAGE, content=PLACEHOLDER))
     return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri == whats_new.PAGE and _page:
+        return _page[0]
+    return markdown

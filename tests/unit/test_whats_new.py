@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.site import whats_new
+from tests.support import ROOT
 
 UTC = dt.timezone.utc
 MEETUP_END = dt.datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
@@ -134,6 +135,22 @@ def test_outside_a_repository_says_no_history_available(tmp_path):
     write(tmp_path, "docs/news/posts/a.md", "---\ndate: 2026-11-01\n---\n# A post\n")
     text = whats_new.build_page(tmp_path, docs, EVENTS, NOW, NOW.date())
     assert "outside a git repository" in text and "[A post](posts/a.md)" in text
+
+
+def test_the_hook_fills_the_placeholder_page(repo):
+    """docs/news/whats-new.md keeps the nav entry and the front matter; the hook swaps its body."""
+    from build_tools.site import whats_new_hook
+
+    placeholder = ROOT / "docs" / whats_new.PAGE
+    assert placeholder.is_file() and "exclude: true" in placeholder.read_text(encoding="utf-8")
+    whats_new_hook._page[:] = ["# What's new since the last meetup\n\nGenerated.\n"]
+
+    class Page:
+        class file:
+            src_uri = whats_new.PAGE
+    assert whats_new_hook.on_page_markdown("old", Page, {}, None).endswith("Generated.\n")
+    Page.file.src_uri = "index.md"
+    assert whats_new_hook.on_page_markdown("old", Page, {}, None) == "old"
 
 
 def test_nothing_new_is_said_plainly(repo):
