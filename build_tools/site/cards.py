@@ -122,6 +122,8 @@ def render_drop_in_map(track: str, entries) -> str:
         "done from the card under its title; your progress stays in this browser.", "",
         f'<div class="track-progress" data-track="{track}" '
         f'data-sections="{html.escape(" ".join(sections))}" hidden></div>', "",
+        # Out of the search index: each row repeats the section's own card, indexed on its page.
+        '<div class="drop-in-map" data-search-exclude markdown>', "",
         "| Section | Time | You will | Dropping in? | Done |", "|---|---|---|---|---|",
     ]
     for title, link, card in entries:
@@ -131,7 +133,7 @@ def render_drop_in_map(track: str, entries) -> str:
         done = f'<span class="progress-mark" data-section="{html.escape(card.section)}"></span>'
         lines.append(f"| [{_cell(title)}]({link}) | {_cell(card.time)} | {_cell(card.you_will)} "
                      f"| {_cell(card.drop_in)} | {done} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", "</div>"]) + "\n"
 
 
 def _h1(markdown: str) -> str:
