@@ -37,3 +37,4 @@ def serve(directory) -> tuple[http.server.ThreadingHTTPServer, str]:
     server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+

@@ -9,27 +9,15 @@ from pathlib import Path
 import markdown
 import pytest
 
+from build_tools.blocks.fence import site_extensions
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, serve
-from tests.support import build_site, load_mkdocs_yml
-
-
-def site_markdown_extensions() -> tuple[list[str], dict]:
-    """The markdown_extensions of mkdocs.yml, as Python-Markdown takes them."""
-    names, configs = [], {}
-    for entry in load_mkdocs_yml()["markdown_extensions"]:
-        if isinstance(entry, dict):
-            (name, options), = entry.items()
-            names.append(name)
-            configs[name] = options or {}
-        else:
-            names.append(entry)
-    return names, configs
+from tests.support import build_site
 
 
 @pytest.fixture
 def md():
     """Render a Markdown string to HTML exactly as the site's pages are rendered (same extensions)."""
-    names, configs = site_markdown_extensions()
+    names, configs = site_extensions()
 
     def render(text: str) -> str:
         return markdown.Markdown(extensions=names, extension_configs=configs).convert(text)

@@ -40,6 +40,12 @@ class SlowHandler(QuietHandler):
             time.sleep(0.032)
 
 
+@pytest.fixture
+def page(shared_page):
+    """A tab in this module's shared browser profile (tests/browser/conftest.py)."""
+    return shared_page
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     dest = tmp_path_factory.mktemp("blocks_site")
@@ -71,22 +77,6 @@ def slow_url(site):
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def shared_context(browser):
-    context = browser.new_context()
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(shared_context):
-    page = shared_context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    yield page
-    if page.url.startswith("http"):
-        page.evaluate("localStorage.clear()")
-    page.close()
 
 
 def status(page, block_id):

@@ -15,6 +15,12 @@ FIXTURE = ROOT / "tests" / "fixtures" / "blocks_site" / "mkdocs.yml"
 LOAD = 60_000  # ms: cold Pyodide start on a busy 2-core machine
 
 
+@pytest.fixture
+def page(shared_page):
+    """A tab in this module's shared browser profile (tests/browser/conftest.py)."""
+    return shared_page
+
+
 @pytest.fixture(scope="module")
 def blocks_url(tmp_path_factory):
     dest = tmp_path_factory.mktemp("blocks_site")
@@ -28,24 +34,6 @@ def blocks_url(tmp_path_factory):
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def shared_context(browser):
-    """One browser profile for most tests: Pyodide's files and compiled wasm come from its caches."""
-    context = browser.new_context()
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(shared_context):
-    """A new tab in the shared profile (overrides the conftest `page`, which has a fresh profile)."""
-    page = shared_context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    yield page
-    if page.url.startswith("http"):
-        page.evaluate("localStorage.clear()")  # saved edits must not leak into the next test
-    page.close()
 
 
 def open_page(page, url):
