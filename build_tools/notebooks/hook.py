@@ -7,7 +7,7 @@
   (`include_source: true`); the exercise notebook is ignored by mkdocs-jupyter, so MkDocs copies it
   as a static file. Links are relative, so they work under any sub-path.
 - Marks code cells (source and outputs) `data-search-exclude`: the search index keeps a notebook's
-  prose and headings, not its code (build_tools/site/search_hook.py cuts marked elements out).
+  prose and headings, not its code (build_tools/site/search.py cuts marked elements out).
 - Keyboard: a code cell's source scrolls sideways, so it is the tab stop (tabindex="0"; WCAG 2.1.1,
   axe scrollable-region-focusable). nbconvert's tab stop on every cell's wrapper, which scrolls
   nothing, goes, so Tab moves from code cell to code cell.
@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path, PurePosixPath
 
 from mkdocs.exceptions import PluginError
@@ -24,14 +23,11 @@ from mkdocs.utils import get_relative_url
 
 from build_tools.notebooks.generate import stale_files, stale_message, write_all
 from build_tools.notebooks.links import buttons_html, colab_url, repository_from_extra
+from build_tools.notebooks.page import exercise_uri, is_solution_page, notebook_page
 from build_tools.notebooks.source import NotebookSourceError
 
 CSS = Path(__file__).resolve().parent / "notebooks.css"
 CSS_URI = "assets/notebooks/notebooks.css"
-CODE_CELL = re.compile(r'<div(?=\s)(?=[^>]*\sclass="[^"]*\bjp-CodeCell\b)')
-CELL_WRAPPER_TAB_STOP = re.compile(r'(<div class="jp-Cell-inputWrapper") tabindex="0"')
-CODE_SOURCE = re.compile(r'<div(?= class="highlight-ipynb\b)')
-SOLUTION_URI = re.compile(r"^notebooks/(?P<track>[^/]+)/(?P<stem>[0-9][0-9]_[^/]+?)\.ipynb$")
 _command = "build"
 
 
@@ -85,27 +81,18 @@ def on_files(files, config):
 
 
 def on_page_content(html, page, config, files):
-    match = SOLUTION_URI.match(page.file.src_uri)
-    if not match:
+    if not is_solution_page(page.file.src_uri):
         return html
-    html = CODE_CELL.sub("<div data-search-exclude", html)
-    html = CELL_WRAPPER_TAB_STOP.sub(r"\1", html)
-    html = CODE_SOURCE.sub('<div tabindex="0"', html)
     repo = repository_from_extra(config.extra)
     name = PurePosixPath(page.file.src_uri).name
-    exercise_uri = page.file.src_uri.removesuffix(".ipynb") + ".exercises.ipynb"
-    if files.get_file_from_path(exercise_uri) is None:
-        raise PluginError(f"{exercise_uri} is missing beside {page.file.src_uri}: run `make notebooks`")
+    exercise = exercise_uri(page.file.src_uri)
+    if files.get_file_from_path(exercise) is None:
+        raise PluginError(f"{exercise} is missing beside {page.file.src_uri}: run `make notebooks`")
     # mkdocs-jupyter copies the solution notebook into the page's own folder
     solution_site_path = (PurePosixPath(page.file.dest_path).parent / name).as_posix()
-    buttons = buttons_html(
-        exercise_href=get_relative_url(exercise_uri, page.url),
+    return notebook_page(html, buttons_html(
+        exercise_href=get_relative_url(exercise, page.url),
         solution_href=get_relative_url(solution_site_path, page.url),
-        exercise_colab=colab_url(repo, f"docs/{exercise_uri}"),
+        exercise_colab=colab_url(repo, f"docs/{exercise}"),
         solution_colab=colab_url(repo, f"docs/{page.file.src_uri}"),
-    )
-    end_of_title = html.find("</h1>")
-    if end_of_title == -1:
-        return buttons + html
-    cut = end_of_title + len("</h1>")
-    return html[:cut] + buttons + html[cut:]
+    ))

@@ -1,7 +1,7 @@
 """The search index every reader downloads on first search: small, and every section still in it.
 
 It holds prose and headings; code blocks, figures and notebook code cells are left out, and maths
-is readable text, not TeX (build_tools/site/search_hook.py, build_tools/notebooks/hook.py). Sizes:
+is readable text, not TeX (build_tools/site/search.py, build_tools/notebooks/hook.py). Sizes:
 bench/search_index.py.
 """
 
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from build_tools.site.search_hook import cut_unsearchable, put_back, tex_to_text
+from build_tools.site.search import cut_unsearchable, put_back, tex_to_text
 from tests.support import excluded_from_search, nav_sources
 
 SEARCH_INDEX_BUDGET_KIB = 300  # raw bytes of search/search_index.json (issue 17 §6)
