@@ -11,6 +11,7 @@ and ``programme`` (the day's plan: build_tools/site/programme.py): see docs/orga
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import posixpath
 import re
@@ -449,11 +450,12 @@ class EventSite:
                 continue
             path, target = ((f"{EVENTS_DIR}{old}/index.html", f"../{event.slug}/") if use_directory_urls
                             else (f"{EVENTS_DIR}{old}.html", f"{event.slug}.html"))
+            title = html.escape(event.title)
             out[path] = (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
-                         f'<title>{event.title} has moved</title>\n'
+                         f'<title>{title} has moved</title>\n'
                          f'<meta http-equiv="refresh" content="0; url={target}">\n'
                          f'<link rel="canonical" href="{target}">\n<meta name="robots" content="noindex">\n'
-                         f'</head><body><p>This event moved: <a href="{target}">{event.title}</a>.</p>'
+                         f'</head><body><p>This event moved: <a href="{target}">{title}</a>.</p>'
                          f'<script>location.replace("{target}" + location.hash)</script></body></html>\n')
         return out
 

@@ -25,12 +25,15 @@ Times are ``HH:MM`` on the event's first day (or ``YYYY-MM-DD HH:MM``), in the v
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import difflib
 import json
 import re
 from dataclasses import dataclass
 from typing import Callable
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from build_tools.site.frontmatter import FrontMatterError, split
 
@@ -42,9 +45,6 @@ SESSION_KEYS = ("section", "start", "end", "note")
 HANDOUTS_DIR = "governance/handouts/"
 NOTEBOOK_LINK = re.compile(r"\]\(((?:\.\./)+notebooks/[\w/.-]+?\.ipynb)\)")
 # How a notebook's first cells name what they pip-install (course_src/*/0*.py).
-REQUIREMENTS = re.compile(r"REQUIREMENTS\s*=\s*\{([^}]*)\}")
-REQUIREMENT_PAIR = re.compile(r"""["'][\w.-]+["']\s*[:,]\s*["']([^"']+)["']""")
-PIP_LITERAL = re.compile(r"""["']install["'],\s*["']-q["'],\s*["']([\w.<>=!-]+)["']""")
 MINUTES = re.compile(r"^\s*(\d+)")
 
 
@@ -225,18 +225,48 @@ def card_minutes(text: str, src: str) -> tuple[str, int]:
     return time, int(match.group(1)) if match else 0
 
 
+def _install_cell_requirements(source: str) -> list[str]:
+    """The requirements one install cell names: string literals after "install" in a
+    ``[..., "pip", "install", ...]`` call, values of dict literals ({"torch": "torch>=2.4"}) and second
+    items of pairs ([("torch", "torch")]); each must parse as a packaging Requirement (as in
+    build_tools/venue/requirements.py, which site/ must not import)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []  # cells with IPython magics are not install cells of this course
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [n.value if isinstance(n, ast.Constant) else None for n in node.elts]
+            if "pip" in items and "install" in items:
+                after = items[items.index("install") + 1:]
+                found += [s for s in after if isinstance(s, str) and not s.startswith("-")]
+            elif len(node.elts) == 2 and isinstance(node.elts[1], ast.Constant) \
+                    and isinstance(node.elts[1].value, str):
+                found.append(node.elts[1].value)
+        elif isinstance(node, ast.Dict):
+            found += [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    out = []
+    for text in found:
+        try:
+            out.append(str(Requirement(text)))
+        except InvalidRequirement:
+            continue
+    return out
+
+
 def notebook_requirements(text: str) -> list[str]:
-    """What a notebook pip-installs when a module is missing (from its code cells)."""
+    """What a notebook pip-installs when a module is missing: read only from its install cells
+    (code cells that run ``pip install``). ``text`` is the notebook's JSON, or one cell's code."""
     try:
         cells = json.loads(text).get("cells", [])
-        code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+        sources = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
     except (ValueError, AttributeError):
-        code = text
+        sources = [text]
     found = []
-    for block in REQUIREMENTS.findall(code):
-        found += REQUIREMENT_PAIR.findall(block)
-    found += re.findall(r"""\(["'][\w.]+["'],\s*["']([^"']+)["']\)""", code)   # [("torch", "torch"), ...]
-    found += PIP_LITERAL.findall(code)
+    for source in sources:
+        if '"pip", "install"' in source or "'pip', 'install'" in source:
+            found += _install_cell_requirements(source)
     return list(dict.fromkeys(found))
 
 

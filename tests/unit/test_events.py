@@ -234,6 +234,15 @@ def test_a_renamed_event_redirects_its_old_address_and_duplicate_uids_are_errors
             "identity of docs/events/2027-03-13-library.md") in str(info.value)
 
 
+def test_the_redirect_page_escapes_the_event_title():
+    moved = event_file("2027-03-20").replace("title: Library", 'title: "Q&A <live>"\nuid: 2027-03-13-library')
+    site = ev.EventSite([("events/2027-03-20-library.md", moved)], dt.date(2027, 1, 1))
+    page = site.redirects(use_directory_urls=True)["events/2027-03-13-library/index.html"]
+    assert "<title>Q&amp;A &lt;live&gt; has moved</title>" in page
+    assert '<a href="../2027-03-20-library/">Q&amp;A &lt;live&gt;</a>' in page
+    assert "<live>" not in page and "&amp;amp;" not in page      # escaped once
+
+
 def test_next_meetup_and_the_announcement_skip_cancelled_events():
     cancelled = event(status="cancelled", title="Called off")
     later = event("events/2027-04-10-later.md", start="2027-04-10 10:00", end="2027-04-10 16:00", title="Later")

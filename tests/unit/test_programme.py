@@ -9,11 +9,16 @@ import pytest
 from build_tools.site import events as ev
 from build_tools.site import programme as prog
 from build_tools.site.frontmatter import FrontMatterError
+from build_tools.venue import requirements as venue  # the test may compare with venue/; site/ may not
 from tests.support import ROOT
 
 PATH = "events/2027-03-13-library.md"
 NOTEBOOK = json.dumps({"cells": [
-    {"cell_type": "code", "source": ['REQUIREMENTS = {"torch": "torch>=2.4", "tiktoken": "tiktoken>=0.9"}\n']},
+    {"cell_type": "code", "source": [
+        'REQUIREMENTS = {"torch": "torch>=2.4", "tiktoken": "tiktoken>=0.9"}\n',
+        'subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", *missing])\n']},
+    {"cell_type": "code", "source": ['activation = ("gelu", "gelu_pytorch_tanh")\n',
+                                     'model.load("data", "manual")\n']},
     {"cell_type": "code", "source": ["# the last cell downloads GPT-2 small (500 MB) when online\n"]}]})
 PAGES = {
     "gpt2/index.md": "# Build GPT-2\n",
@@ -165,10 +170,34 @@ def test_the_run_sheet_has_timings_handouts_and_setup_per_track():
 
 def test_notebook_requirements_are_read_from_each_install_style():
     assert prog.notebook_requirements(NOTEBOOK) == ["torch>=2.4", "tiktoken>=0.9"]
-    loop = 'for module, requirement in [("torch", "torch"), ("transformers", "transformers>=4.46")]:'
+    loop = ('for module, requirement in [("torch", "torch"), ("transformers", "transformers>=4.46")]:\n'
+            '    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", requirement])\n')
     assert prog.notebook_requirements(loop) == ["torch", "transformers>=4.46"]
     literal = 'subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "torch"])'
     assert prog.notebook_requirements(literal) == ["torch"]
+    # only install cells count, and only what parses as a requirement
+    assert prog.notebook_requirements('x = ("gelu", "gelu_pytorch_tanh")\nf("data", "manual")') == []
+    invalid = 'subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", ".attn.masked_bias", "torch"])'
+    assert prog.notebook_requirements(invalid) == ["torch"]
+
+
+def test_a_run_sheet_for_the_training_section_installs_only_the_notebooks_real_requirements():
+    docs = ROOT / "docs"
+    pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
+             for p in [*docs.rglob("*.md"), *(docs / "notebooks").rglob("*.ipynb")]}
+    programme = {"tracks": {"gpt2": {"sessions": [{"section": "gpt2/05-training.md",
+                                                   "start": "10:40", "end": "12:30"}]}}}
+    text = "---\n" + json.dumps({**META, "programme": programme}) + "\n---\n\nAbout.\n"
+    sheet = ev.EventSite([(PATH, text), *pages.items()], dt.date(2027, 1, 1)).generated_pages()[
+        "events/2027-03-13-library/run-sheet-gpt2.md"]
+    install = next(line for line in sheet.splitlines() if "pip install" in line)
+    quoted = install.split("https://download.pytorch.org/whl/cpu ", 1)[1].split('" "')
+    listed = [q.strip('"') for q in quoted]
+    expected = [r for s in venue.install_cells(docs / "notebooks/gpt2/02_train.ipynb")
+                for r in venue._cell_requirements(s)]
+    assert listed == list(dict.fromkeys(expected))
+    for name in ("gelu_pytorch_tanh", "manual", ".attn.masked_bias", '"data"'):
+        assert name not in install
 
 
 def test_the_worked_example_is_the_seeds_three_track_day():
