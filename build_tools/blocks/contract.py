@@ -115,10 +115,10 @@ FROM_WORKER = {
 # course_render writes only these elements and attributes; the page rebuilds what it receives from
 # them and drops everything else (reader code runs in the same interpreter as the renderer).
 HTML_ELEMENTS = {
-    "figure": (), "figcaption": (), "div": (), "p": (), "pre": (), "ul": (), "li": (), "span": (),
+    "figure": (), "figcaption": (), "div": (), "p": (), "pre": (), "ul": (), "li": (),
     "table": (), "caption": (), "thead": (), "tbody": (), "tr": (), "th": ("scope",), "td": (),
     "svg": ("viewBox", "width", "height", "role", "aria-label", "preserveAspectRatio"),
-    "g": ("transform",), "title": (), "desc": (),
+    "g": ("transform",), "title": (),
     "rect": ("x", "y", "width", "height", "fill", "stroke"),
     "line": ("x1", "x2", "y1", "y2", "stroke", "stroke-width"),
     "path": ("d", "fill", "stroke", "stroke-width"),
@@ -127,7 +127,6 @@ HTML_ELEMENTS = {
     # xlink:href, not href: Material's instant navigation rewrites every [href] of a new page, and
     # setting .href on an SVG <image> throws. The page keeps it under its local name, href.
     "image": ("x", "y", "width", "height", "xlink:href", "href", "preserveAspectRatio"),
-    "linearGradient": ("id", "x1", "x2", "y1", "y2"), "stop": ("offset", "stop-color"),
 }
 HTML_GLOBAL_ATTRIBUTES = ("class", "data-values", "data-rows", "data-cols", "data-x-labels", "data-y-labels")
 HTML_IMAGE_PREFIX = "data:image/png;base64,"  # the only URL an attribute may hold (heatmap rasters)
@@ -162,7 +161,6 @@ def page_config(given_settings: dict | None) -> dict:
         "runtime_files": list(runtime_files()),
         "data_url": "assets/data/",
         "core_files": list(PYODIDE_CORE_FILES),
-        "default_session": DEFAULT_SESSION,
         "to_worker": TO_WORKER,
         "from_worker": FROM_WORKER,
         "event_kinds": list(EVENT_KINDS),

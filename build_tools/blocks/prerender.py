@@ -153,6 +153,8 @@ class Prerender:
             os.utime(cached)  # recently used: kept by _prune
             self.done[src_path] = json.loads(cached.read_text(encoding="utf-8"))
             return
+        if self.driver is not None and self.driver.proc.poll() is not None and self.pending:
+            self._fail(next(iter(self.pending)), None, "crashed")  # pages still waiting on it fail loudly
         if self.driver is None or self.driver.proc.poll() is not None:
             self.driver = Driver(self.data_dir)
         self.driver.send({"op": "prerender", "page": src_path, "max_output": self.max_output,

@@ -113,3 +113,23 @@ def test_the_cache_key_follows_file_contents_not_modification_times(tmp_path):
     assert prerender.environment_key(data) == before
     (data / "w.bin").write_bytes(b"other weights")
     assert prerender.environment_key(data) != before
+
+
+def test_a_page_starts_from_a_fresh_interpreters_state_whatever_was_built_before_it(tmp_path):
+    """One driver serves the whole build: random's state and the recursion limit must not leak."""
+    blocks = page_blocks('```pyodide\nimport random, sys\nprint(random.random(), sys.getrecursionlimit())\n```\n',
+                         "a.md")
+    leaky = page_blocks('```pyodide\nimport random, sys\nrandom.random(); sys.setrecursionlimit(5000)\n```\n', "b.md")
+    run = prerender.Prerender(DATA, 100_000)
+    try:
+        run.submit("a.md", blocks)
+        first = run.collect("a.md")["block-1"]
+        run.submit("b.md", leaky)
+        run.collect("b.md")
+        for cached in prerender.CACHE.glob("*.json"):
+            cached.unlink()  # run page a again in the same driver, not from the cache
+        run.submit("a.md", blocks)
+        assert run.collect("a.md")["block-1"] == first
+    finally:
+        run.close()
+

@@ -199,3 +199,9 @@ def test_the_figure_budget_counts_characters_too(session, monkeypatch):
                        "    heatmap([[i * j for j in range(60)] for i in range(60)])")
     html = [p for k, p in session.events if k == "html"]
     assert sum(len(h) for h in html[:-1]) <= 50_000 and "were not drawn" in html[-1]
+
+
+def test_running_an_exercises_checks_keeps_a_readers_own_check_function(session):
+    session.run("a", "def check(x):\n    return x * 2\n")
+    session.run("ex", "y = 1", check='@check("c")\ndef _():\n    assert y == 1\n')
+    assert session.run("b", "assert check(3) == 6")["ok"]

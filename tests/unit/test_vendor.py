@@ -65,3 +65,11 @@ def test_missing_minifier_names_the_fix(tmp_path):
     (tmp_path / "pkg/x.js").write_text("var a = 1;")
     with pytest.raises(MissingAssets, match="npm ci"):
         vendored_files(tmp_path, [Vendored("pkg", "x.js", "pkg", minify=True)], cache_dir=tmp_path / "cache")
+
+
+def test_the_site_vendors_every_pyodide_core_file_the_contract_names():
+    from build_tools.blocks.contract import PYODIDE_CORE_FILES
+    from build_tools.site.vendor import VENDORED
+
+    vendored = {entry.pattern for entry in VENDORED if entry.package == "pyodide"}
+    assert set(PYODIDE_CORE_FILES) <= vendored, "site/vendor.py and blocks/contract.py disagree on Pyodide's files"

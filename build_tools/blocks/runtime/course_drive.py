@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sys
 
@@ -23,6 +24,8 @@ import course
 import course_render
 from course_runner import Session
 from course_verify import verify_page
+
+_restore_fresh_state = None  # set by main(): see _fresh_process_state
 
 
 class TimeLimit(BaseException):
@@ -40,6 +43,22 @@ def _alarm(seconds: float, error: type[BaseException]) -> None:
 
 def _disarm() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _fresh_process_state():
+    """Each page starts from the state a fresh interpreter has, so its output does not depend on the
+    pages built before it (or on which of them the cache skipped): random's state, the recursion
+    limit, and the page modules (course_src/pages, on PYTHONPATH) its blocks imported."""
+    random_state, limit, modules = random.getstate(), sys.getrecursionlimit(), set(sys.modules)
+    roots = tuple(os.path.abspath(p) + os.sep for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+
+    def restore():
+        random.setstate(random_state)
+        sys.setrecursionlimit(limit)
+        for name in set(sys.modules) - modules:
+            if os.path.abspath(getattr(sys.modules[name], "__file__", None) or "/").startswith(roots):
+                del sys.modules[name]
+    return restore
 
 
 def prerender(request: dict, reply) -> None:
@@ -60,6 +79,7 @@ def prerender(request: dict, reply) -> None:
             html += course_render.result({**result, "checks": []})
         reply({"page": request["page"], "id": block["id"], "html": html, "result": result})
     reply({"page": request["page"], "done": True, "results": []})
+    _restore_fresh_state()
 
 
 def verify(request: dict, reply) -> None:
@@ -72,7 +92,9 @@ def verify(request: dict, reply) -> None:
 
 
 def main() -> None:
+    global _restore_fresh_state
     course.DATA_DIR = sys.argv[1]
+    _restore_fresh_state = _fresh_process_state()
     # Replies go to a private copy of stdout; anything else written to fd 1 (print to
     # sys.__stdout__, C extensions) lands on stderr instead of corrupting the protocol.
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")

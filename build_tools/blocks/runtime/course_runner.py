@@ -74,6 +74,9 @@ def _no_input(prompt: str = "") -> str:
                    "e.g. name = \"Ada\"")
 
 
+_MISSING = object()
+
+
 class Session:
     """One interpreter's worth of blocks: a shared namespace and the output plumbing."""
 
@@ -143,11 +146,15 @@ class Session:
                 return function
             return register
 
+        readers = self.namespace.get("check", _MISSING)  # the reader may have a `check` of their own
         self.namespace["check"] = check
         try:
             exec(self._compile(source, filename), self.namespace)
         finally:
-            self.namespace.pop("check", None)
+            if readers is _MISSING:
+                self.namespace.pop("check", None)
+            else:
+                self.namespace["check"] = readers
         results = []
         for name, function in registered:
             try:

@@ -8,7 +8,7 @@ const SVG = "http://www.w3.org/2000/svg";
 function copy(node, policy, inSvg) {
   if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.data);
   if (node.nodeType !== Node.ELEMENT_NODE) return null;
-  // Inside <svg> the HTML parser keeps SVG's camelCase names (viewBox, linearGradient).
+  // Inside <svg> the HTML parser keeps SVG's camelCase names (viewBox).
   const tag = node.localName;
   const allowed = policy.elements[tag];
   if (!allowed) return null;
