@@ -35,10 +35,13 @@ def main(argv=None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "prepare":
-        from build_tools.venue.prepare import prepare
+        from build_tools.venue.prepare import prepare, valid_requirement
 
         if args.wheels_from is not None and not args.wheels_from.is_dir():
             parser.error(f"--wheels-from {args.wheels_from}: not a folder")
+        for extra in args.extra or []:
+            if not valid_requirement(extra):
+                parser.error(f"--with {extra!r}: not a requirement (PEP 508), e.g. notebook or ipykernel>=6")
         prepare(args.kit_dir, pyodide_full=args.pyodide_full, platforms=args.platform,
                 python_versions=args.python_version, wheels_from=args.wheels_from,
                 download=not args.no_download, extra_requirements=args.extra)

@@ -7,14 +7,24 @@ import shlex
 import shutil
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from build_tools.blocks.contract import PYODIDE_VERSION
 from build_tools.venue import downloads, pyodide_packages, readme, requirements, sitebuild, tiktoken_cache, wheels
 from build_tools.venue.layout import Kit
-from build_tools.venue.readme import Report
+from build_tools.venue.readme import Report, _size
 
 
-def _size(path: Path) -> str:
-    return readme._size(path)
+def _failed(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def valid_requirement(text: str) -> bool:
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        return False
+    return True
 
 
 def prepare(kit_dir: Path, *, pyodide_full: Path | None = None, platforms: list[str] | None = None,
@@ -31,9 +41,17 @@ def prepare(kit_dir: Path, *, pyodide_full: Path | None = None, platforms: list[
     staged = kit.root / ".pyodide-full"
     if used and pyodide_full is not None:
         shutil.rmtree(staged, ignore_errors=True)
-        files = pyodide_packages.copy_packages(sorted(used), Path(pyodide_full), staged)
-        packages_url = pyodide_packages.SITE_FOLDER + "/"
-        report.inside.append(f"Pyodide packages {', '.join(sorted(used))} with dependencies ({len(files) - 1} files)")
+        try:
+            files = pyodide_packages.copy_packages(sorted(used), Path(pyodide_full), staged)
+        except Exception as error:  # a part that cannot be made is reported
+            shutil.rmtree(staged, ignore_errors=True)
+            report.missing.append(
+                f"Pyodide packages {', '.join(sorted(used))}: --pyodide-full {pyodide_full}: {_failed(error)} "
+                f"(give the folder unpacked from pyodide-{PYODIDE_VERSION}.tar.bz2)")
+        else:
+            packages_url = pyodide_packages.SITE_FOLDER + "/"
+            report.inside.append(
+                f"Pyodide packages {', '.join(sorted(used))} with dependencies ({len(files) - 1} files)")
     elif used:
         pages = ", ".join(sorted({p for v in used.values() for p in v}))
         report.missing.append(
@@ -49,9 +67,45 @@ def prepare(kit_dir: Path, *, pyodide_full: Path | None = None, platforms: list[
         report.notes.append("No page loads Pyodide packages (packages=\"...\"), so every runnable block works offline.")
 
     # 2. Wheels the notebooks install.
+    try:
+        _wheels(kit, report, platforms, python_versions, wheels_from, download, extra_requirements, log)
+    except Exception as error:  # a part that cannot be made is reported
+        report.missing.append(f"wheels: {_failed(error)}")
+
+    # 3. tiktoken ranks, from the copy the site ships.
+    try:
+        written = tiktoken_cache.write_cache(kit.tiktoken)
+    except Exception as error:  # a part that cannot be made is reported
+        report.missing.append(f"tiktoken ranks: {_failed(error)}")
+        written = {}
+    for encoding, path in written.items():
+        report.inside.append(f"tiktoken/{path.name}: the {encoding} ranks, as tiktoken caches them "
+                             "(TIKTOKEN_CACHE_DIR)")
+
+    # 4. Datasets and weights the notebooks download.
+    try:
+        items = downloads.notebook_downloads()
+    except Exception as error:  # a part that cannot be made is reported
+        report.missing.append(f"the notebooks' datasets and weights: {_failed(error)}")
+        items = []
+    for item in items:
+        try:
+            _download(kit, report, item, download, here, log)
+        except Exception as error:  # a part that cannot be made is reported
+            report.missing.append(f"{item.kind} {item.name}: {_failed(error)}")
+
+    kit.readme.write_text(readme.render(report, kit.root), encoding="utf-8")
+    return report
+
+
+def _wheels(kit: Kit, report: Report, platforms, python_versions, wheels_from, download, extra_requirements, log):
     found = requirements.notebook_requirements()
     wanted = [e["requirement"] for key, e in found.items() if key not in requirements.NOT_FOR_OFFLINE]
-    wanted += list(extra_requirements or [])
+    for extra in extra_requirements or []:
+        if valid_requirement(extra):
+            wanted.append(extra)
+        else:
+            report.missing.append(f"--with {extra!r}: not a requirement (PEP 508), e.g. notebook or ipykernel>=6")
     for key, why in requirements.NOT_FOR_OFFLINE.items():
         if key in found:
             report.notes.append(f"{found[key]['requirement']} is left out: {why}.")
@@ -73,46 +127,39 @@ def prepare(kit_dir: Path, *, pyodide_full: Path | None = None, platforms: list[
         cmd = " ".join(shlex.quote(c) for c in ["python", *wheels.pip_download_command(wanted, Path("WHEELS_DIR"))[1:]])
         report.missing.append(f"{problem}. At home: {cmd} then prepare again with --wheels-from WHEELS_DIR")
 
-    # 3. tiktoken ranks, from the copy the site ships.
-    for encoding, path in tiktoken_cache.write_cache(kit.tiktoken).items():
-        report.inside.append(f"tiktoken/{path.name}: the {encoding} ranks, as tiktoken caches them "
-                             "(TIKTOKEN_CACHE_DIR)")
 
-    # 4. Datasets and weights the notebooks download.
-    for item in downloads.notebook_downloads():
-        where = ", ".join(item.notebooks)
-        if item.kind == "file":
-            dest = kit.data / downloads.file_name(item.name)
-            fetch = f"curl -L --create-dirs -o {here}/data/{dest.name} {item.name}"
-            if not dest.is_file() and download:
-                try:
-                    downloads.fetch_file(item.name, dest)
-                except OSError as error:
-                    report.missing.append(f"{item.name} ({where}): {error}. At home: {fetch}")
-                    continue
-            if dest.is_file():
-                report.inside.append(f"data/{dest.name}: {item.name} ({_size(dest)}; {where})")
-            else:
-                report.missing.append(f"{item.name} ({where}): download at home with: {fetch}")
-        elif item.kind == "model":
-            dest = kit.hf / item.name
-            fetch = (f"python -m build_tools.venue prepare {here}  (online; it fetches "
-                     f"{', '.join(downloads.MODEL_FILES)} of {downloads.HF_HUB}/{item.name})")
-            if not (dest / ".commit").is_file() and download:
-                try:
-                    log(f"model {item.name} from the Hugging Face Hub ...")
-                    downloads.fetch_model(item.name, dest)
-                except OSError as error:
-                    report.missing.append(f"model {item.name} ({where}): {error}. At home: {fetch}")
-                    continue
-            if (dest / ".commit").is_file():
-                report.inside.append(f"hf/{item.name}/: the {item.name} weights ({_size(dest)}; {where}), "
-                                     "served for HF_ENDPOINT")
-            else:
-                report.missing.append(f"model {item.name} ({where}): download at home with: {fetch}")
+def _download(kit: Kit, report: Report, item, download: bool, here: str, log) -> None:
+    """One dataset or model the notebooks download (fetched unless download is False), reported."""
+    where = ", ".join(item.notebooks)
+    if item.kind == "file":
+        dest = kit.data / downloads.file_name(item.name)
+        fetch = f"curl -L --create-dirs -o {here}/data/{dest.name} {item.name}"
+        if not dest.is_file() and download:
+            try:
+                downloads.fetch_file(item.name, dest)
+            except (OSError, ValueError) as error:
+                report.missing.append(f"{item.name} ({where}): {error}. At home: {fetch}")
+                return
+        if dest.is_file():
+            report.inside.append(f"data/{dest.name}: {item.name} ({_size(dest)}; {where})")
         else:
-            report.notes.append(f"dataset {item.name} ({where}) is streamed from the Hub and cannot be carried; "
-                                "offline, use the notebook's smaller dataset (DATASET=shakespeare or SMOKE=1).")
-
-    kit.readme.write_text(readme.render(report, kit.root), encoding="utf-8")
-    return report
+            report.missing.append(f"{item.name} ({where}): download at home with: {fetch}")
+    elif item.kind == "model":
+        dest = kit.hf / item.name
+        fetch = (f"python -m build_tools.venue prepare {here}  (online; it fetches "
+                 f"{', '.join(downloads.MODEL_FILES)} of {downloads.HF_HUB}/{item.name})")
+        if not (dest / ".commit").is_file() and download:
+            try:
+                log(f"model {item.name} from the Hugging Face Hub ...")
+                downloads.fetch_model(item.name, dest)
+            except (OSError, ValueError, KeyError, TypeError) as error:  # a reply that is not the Hub's JSON too
+                report.missing.append(f"model {item.name} ({where}): {_failed(error)}. At home: {fetch}")
+                return
+        if (dest / ".commit").is_file():
+            report.inside.append(f"hf/{item.name}/: the {item.name} weights ({_size(dest)}; {where}), "
+                                 "served for HF_ENDPOINT")
+        else:
+            report.missing.append(f"model {item.name} ({where}): download at home with: {fetch}")
+    else:
+        report.notes.append(f"dataset {item.name} ({where}) is streamed from the Hub and cannot be carried; "
+                            "offline, use the notebook's smaller dataset (DATASET=shakespeare or SMOKE=1).")

@@ -5,6 +5,8 @@ Hugging Face Hub answers (so HF_ENDPOINT=http://HOST:PORT/hf makes from_pretrain
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import os
 import socket
 import threading
 from functools import partial
@@ -19,6 +21,36 @@ MIME = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/jav
         ".ics": "text/calendar", ".xml": "application/xml", ".zip": "application/zip"}
 
 
+REFUSED = ".refused-by-the-venue-server"  # a name no kit holds: a path outside the served folder becomes a 404
+
+
+def within(path: Path, root: Path, strict: bool = False) -> bool:
+    """Whether path, symlinks resolved, is root or (strict: only) something under it (root resolved too)."""
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return root in path.parents or (not strict and path == root)
+
+
+def client_allowed(host: str) -> bool:
+    """Whether a client address is on this network: private, loopback or link-local (IPv4 or IPv6)."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])  # drop an IPv6 zone such as %eth0
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+class KitServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def verify_request(self, request, client_address):
+        if client_allowed(client_address[0]):
+            return True
+        print(f"refused {client_address[0]}: not a private, loopback or link-local address", flush=True)
+        return False
+
+
 class KitHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **MIME}
     kit: Kit
@@ -30,15 +62,19 @@ class KitHandler(SimpleHTTPRequestHandler):
         return ((SIMPLE_URL, self.kit.simple), (TIKTOKEN_URL, self.kit.tiktoken), (DATA_URL, self.kit.data))
 
     def translate_path(self, path):
+        """The mount's file for path; a path that leaves the folder served (through a symlink) is refused."""
         bare = path.split("?", 1)[0].split("#", 1)[0]
+        root = self.directory
         for prefix, folder in self.mounts():
             if bare == prefix.rstrip("/") or bare.startswith(prefix):
-                saved, self.directory = self.directory, str(folder)
-                try:
-                    return super().translate_path("/" + path[len(prefix):])
-                finally:
-                    self.directory = saved
-        return super().translate_path(path)
+                root, path = str(folder), "/" + bare[len(prefix):]
+                break
+        saved, self.directory = self.directory, root
+        try:
+            local = super().translate_path(path)
+        finally:
+            self.directory = saved
+        return local if within(Path(local), Path(root)) else os.path.join(root, REFUSED)
 
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         if self.verbose:
@@ -80,10 +116,10 @@ class KitHandler(SimpleHTTPRequestHandler):
         _, _, filename = tail.partition("/")
         folder = (self.kit.hf / repo).resolve()
         if not sep or ".." in repo.split("/") or not (folder / ".commit").is_file() \
-                or self.kit.hf.resolve() not in folder.parents:
+                or not within(folder, self.kit.hf, strict=True):
             return self._hf_error("RepoNotFound", f"{repo!r} is not in this venue kit")
         target = (folder / filename).resolve()
-        if folder not in target.parents or not target.is_file() or filename.startswith("."):
+        if not within(target, folder, strict=True) or not target.is_file() or filename.startswith("."):
             return self._hf_error("EntryNotFound", f"{filename!r} is not in {repo!r} in this venue kit")
         size = target.stat().st_size
         self.send_response(HTTPStatus.OK)
@@ -97,15 +133,13 @@ class KitHandler(SimpleHTTPRequestHandler):
                 self.copyfile(f, self.wfile)
 
 
-def make_server(kit_dir: Path, host: str = "0.0.0.0", port: int = 8000, verbose: bool = False) -> ThreadingHTTPServer:
+def make_server(kit_dir: Path, host: str = "0.0.0.0", port: int = 8000, verbose: bool = False) -> KitServer:
     kit = Kit(Path(kit_dir).resolve())
     if not (kit.site / "index.html").is_file():
         raise FileNotFoundError(f"{kit.site / 'index.html'} not found: is {kit_dir} a kit made by "
                                 "`python -m build_tools.venue prepare`?")
     handler = type("Handler", (KitHandler,), {"kit": kit, "verbose": verbose, "_etags": {}})
-    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(kit.site)))
-    server.daemon_threads = True
-    return server
+    return KitServer((host, port), partial(handler, directory=str(kit.site)))
 
 
 def lan_addresses() -> list[str]:

@@ -76,6 +76,7 @@ def _sha256(path: Path) -> str:
 def write_index(files: list[Path], simple: Path) -> dict[str, list[str]]:
     """Move files into simple/<project>/ and write the PEP 503 pages; returns {project: [file names]}."""
     projects: dict[str, list[str]] = {}
+    simple.mkdir(parents=True, exist_ok=True)
     for path in files:
         project = project_of(path.name)
         folder = simple / project
@@ -105,7 +106,12 @@ def gather(requirements: list[str], simple: Path, targets: list[tuple[str | None
     with tempfile.TemporaryDirectory(prefix="venue-wheels-") as tmp:
         staging = Path(tmp)
         if wheels_from is not None:
-            copy_from(wheels_from, staging)
+            for path in copy_from(wheels_from, staging):
+                try:
+                    project_of(path.name)
+                except ValueError as error:  # a stray archive: no project name in its file name
+                    problems.append(f"{wheels_from / path.name} skipped: {error}")
+                    path.unlink()
         else:
             for platform, python_version in targets:
                 ok, tail = download(requirements, staging, platform, python_version)

@@ -4,18 +4,22 @@ shut down when the module's tests end."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from build_tools.venue import downloads, prepare, pyodide_packages, sitebuild, tiktoken_cache
 from build_tools.venue.__main__ import main as venue_main
+from build_tools.venue.layout import Kit
 from build_tools.venue.requirements import notebook_requirements
-from build_tools.venue.server import instructions, make_server
+from build_tools.venue.server import client_allowed, instructions, make_server
 from build_tools.venue.tiktoken_cache import RANKS, cache_name
 from build_tools.venue.wheels import TORCH_CPU_INDEX, pip_download_command
 
@@ -156,3 +160,83 @@ def test_instructions_name_the_address_and_the_commands(kit):
     assert "http://192.168.1.20:8000/" in text
     assert "--index-url http://192.168.1.20:8000/simple/ --trusted-host 192.168.1.20" in text
     assert "TIKTOKEN_CACHE_DIR" in text and "PIP_INDEX_URL=http://192.168.1.20:8000/simple/" in text
+
+
+def status_of(url: str) -> int:
+    try:
+        return get(url)[0]
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_symlinks_out_of_the_kit_are_refused(kit, base_url, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not for participants")
+    parts = Kit(kit)
+    links = [parts.data / "link", parts.data / "secret.txt", parts.site / "escape", parts.simple / "escape"]
+    made_data = not parts.data.exists()
+    parts.data.mkdir(exist_ok=True)
+    for link in links:
+        link.symlink_to(outside / "secret.txt" if link.name == "secret.txt" else outside)
+    try:
+        for path in ["/data/link/secret.txt", "/data/link/", "/data/link", "/data/secret.txt",
+                     "/escape/secret.txt", "/escape/", "/simple/escape/secret.txt", "/simple/escape/"]:
+            assert status_of(base_url + path) == 404, path
+    finally:
+        for link in links:
+            link.unlink()
+        if made_data:
+            parts.data.rmdir()
+    status, _, body = get(base_url + "/simple?x=1")  # the query is not part of the path
+    assert status == 200 and b"venue-dummy" in body
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1", True), ("10.1.2.3", True), ("172.16.0.9", True), ("192.168.1.20", True),
+    ("169.254.3.4", True), ("::1", True), ("fe80::1%eth0", True), ("fd00::5", True), ("::ffff:192.168.1.2", True),
+    ("8.8.8.8", False), ("1.1.1.1", False), ("2001:4860:4860::8888", False), ("::ffff:8.8.8.8", False),
+    ("not an address", False), ("", False)])
+def test_only_clients_on_this_network_are_served(host, allowed):
+    assert client_allowed(host) is allowed
+
+
+def test_prepare_reports_parts_it_cannot_make_instead_of_failing(tmp_path, monkeypatch):
+    def build_site(site, packages_url):
+        site.mkdir(parents=True)
+        (site / "index.html").write_text("<html></html>")
+
+    class NotJson:
+        def __enter__(self):
+            return io.BytesIO(b"<html>a captive portal</html>")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(sitebuild, "build_site", build_site)
+    monkeypatch.setattr(pyodide_packages, "packages_used", lambda: {"numpy": ["page.md"]})
+    monkeypatch.setattr(tiktoken_cache, "write_cache", lambda folder: {})
+    monkeypatch.setattr(downloads, "notebook_downloads",
+                        lambda: [downloads.Download("model", "gpt2", ["nb.ipynb"])])
+    monkeypatch.setattr(downloads.urllib.request, "urlopen", lambda *a, **k: NotJson())
+    stray = tmp_path / "wheels"
+    stray.mkdir()
+    (stray / "stray.zip").write_bytes(b"PK")
+    empty = tmp_path / "not-pyodide"
+    empty.mkdir()
+    report = prepare.prepare(tmp_path / "kit", pyodide_full=empty, wheels_from=stray,
+                             extra_requirements=["not a requirement!!"], log=lambda *a: None)
+    missing = "\n".join(report.missing)
+    assert "Pyodide packages numpy" in missing and "pyodide-lock.json" in missing
+    assert "--with 'not a requirement!!'" in missing
+    assert "stray.zip skipped" in missing, missing
+    assert "model gpt2" in missing and "JSONDecodeError" in missing
+    assert (tmp_path / "kit" / "README.txt").is_file()
+    assert not (tmp_path / "kit" / ".pyodide-full").exists()
+
+
+def test_prepare_refuses_an_invalid_with_requirement(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        venue_main(["prepare", str(tmp_path / "kit"), "--with", "not a requirement!!"])
+    assert exit_.value.code == 2 and "--with" in capsys.readouterr().err
+    assert not (tmp_path / "kit").exists()
