@@ -31,7 +31,7 @@ function loadEditor() {
       });
     }
     return window.CodeMirror;
-  })();
+  })().catch((error) => { editorReady = null; throw error; }); // a later page may retry a failed load
   return editorReady;
 }
 
@@ -97,6 +97,7 @@ function discardPage() {
   for (const s of pageState.sessions.values()) s.discard();
   pageState.observer?.disconnect();
   pageState = null;
+  document.documentElement.classList.remove("pyodide-ready"); // set again when this page's editors are in
 }
 
 async function initPage() {
@@ -122,6 +123,7 @@ async function initPage() {
   try {
     const CodeMirror = await loadEditor();
     for (const b of blocks) { // one editor per task: a page of blocks never blocks input for long
+      if (pageState?.blocks !== blocks) return; // the reader has moved on to another page
       await b.mountEditor(CodeMirror);
       await new Promise((resolve) => setTimeout(resolve));
     }
