@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make serve` and `make test` (see README.md).
-.PHONY: serve serve-fast build test test-fast lint setup bench notebooks venue-kit
+.PHONY: serve serve-fast build test test-fast lint setup bench notebooks venue-kit facts
 
 export DISABLE_MKDOCS_2_WARNING = true
 export NO_MKDOCS_2_WARNING = 1
@@ -36,6 +36,11 @@ lint: .venv/bin/ruff
 
 bench: setup
 	.venv/bin/python bench/build.py
+
+# Sources to re-check: governance links whose "checked YYYY-MM-DD" title is older than AGE days.
+AGE ?= 90
+facts: setup
+	.venv/bin/python -m build_tools.site.facts --older-than $(AGE) $(ARGS)
 
 # Regenerate docs/notebooks/ (exercise + solution .ipynb) from course_src/ after editing a source.
 notebooks:
