@@ -20,18 +20,59 @@ from __future__ import annotations
 import math
 
 from course import InputError, lines, table
-from governance_numbers import require, sci
+from governance_numbers import require, sci, sci_apart
 
 __all__ = [
+    "CHIPS", "PRECISIONS", "peak", "chip_table",
     "flop_from_model", "flop_from_hardware", "training_compute",
     "training_cost", "cost_after", "rental_cost",
     "growth_factor", "trend_chart",
     "THRESHOLDS", "STATUS_CHECKED", "thresholds_crossed", "rules_triggered",
-    "smallest_cluster", "in_scope", "monitoring_job", "chips_needed_later", "shrinking_scope",
+    "smallest_cluster", "in_scope", "days_to_reach", "monitoring_job", "chips_needed_later", "shrinking_scope",
 ]
 
 SECONDS_PER_DAY = 86_400
-H100_PEAK = 989e12   # FLOP per second, 16-bit, dense (Nvidia H100 datasheet)
+
+# ---------------------------------------------------------------- chips: peak speed per chip
+
+# Peak tensor-core speed of one chip in FLOP per second, dense (Nvidia's datasheets print figures
+# "with sparsity", twice these), for 16-bit (BF16/FP16) and 8-bit (FP8) training. Checked
+# 2026-11-30 against Nvidia's pages: https://www.nvidia.com/en-us/data-center/a100/, .../h100/,
+# .../h200/ (same compute as H100, more memory), .../hgx/ (HGX B200: 4.5 and 9 PFLOP/s per GPU
+# with sparsity) and .../gb200-nvl72/ (5 and 10 PFLOP/s per GPU with sparsity).
+PRECISIONS = ("16-bit", "8-bit")
+CHIPS = {   # name: (16-bit, 8-bit or None, the year it shipped in volume)
+    "A100": (312e12, None, 2020),
+    "H100": (989e12, 1979e12, 2023),
+    "H200": (989e12, 1979e12, 2024),
+    "B200": (2.25e15, 4.5e15, 2025),
+    "GB200": (2.5e15, 5e15, 2025),
+}
+H100_PEAK = CHIPS["H100"][0]
+
+
+def peak(chip="H100", precision="16-bit") -> float:
+    """Peak FLOP per second of one `chip` at `precision` ("16-bit" or "8-bit"), from CHIPS."""
+    if chip not in CHIPS:
+        raise InputError(f"chip = {chip!r} is not in the list: use one of {', '.join(map(repr, CHIPS))}.")
+    if precision not in PRECISIONS:
+        raise InputError(f"precision = {precision!r}: use \"16-bit\" or \"8-bit\".")
+    value = CHIPS[chip][PRECISIONS.index(precision)]
+    if value is None:
+        raise InputError(f"The {chip} has no 8-bit floating-point mode: use \"16-bit\" or a newer chip.")
+    return value
+
+
+def chip_rows() -> list[list[str]]:
+    return [[name, f"{sixteen / 1e12:,.0f}", f"{eight / 1e12:,.0f}" if eight else "none", str(year)]
+            for name, (sixteen, eight, year) in CHIPS.items()]
+
+
+def chip_table() -> None:
+    """The chips the calculators know, as a table (peak speed per chip, dense)."""
+    table(chip_rows(),
+          header=["chip", "16-bit, TFLOP/s", "8-bit, TFLOP/s", "in volume from"],
+          title="Peak speed of one chip (dense)")
 
 # ---------------------------------------------------------------- unit 1: compute, cost, trends
 
@@ -61,8 +102,9 @@ def training_compute(parameters, tokens, chips, peak_flop_per_second, utilisatio
     the estimate from the model."""
     by_model = flop_from_model(parameters, tokens)
     by_hardware = flop_from_hardware(chips, peak_flop_per_second, utilisation, days)
-    print(f"From the model (6 × parameters × tokens):       {sci(by_model)} FLOP")
-    print(f"From the hardware (chips × speed × use × time): {sci(by_hardware)} FLOP")
+    lines_at = [threshold for _, threshold in LEGAL_LINES]
+    print(f"From the model (6 × parameters × tokens):       {_apart_from_lines(by_model, lines_at)} FLOP")
+    print(f"From the hardware (chips × speed × use × time): {_apart_from_lines(by_hardware, lines_at)} FLOP")
     ratio = max(by_model, by_hardware) / min(by_model, by_hardware)
     if ratio < 1.1:
         print("The two estimates agree to within 10%.")
@@ -70,7 +112,7 @@ def training_compute(parameters, tokens, chips, peak_flop_per_second, utilisatio
         print(f"The two estimates differ by a factor of {ratio:.1f}: one of the inputs may be off.")
     for name, threshold in LEGAL_LINES:
         side = "above" if by_model > threshold else "below"
-        print(f"{name}: this run is {by_model / threshold:.2f} times the threshold ({side})")
+        print(f"{name}: this run is {by_model / threshold:.3g} times the threshold ({side})")
     return by_model
 
 
@@ -165,11 +207,17 @@ def thresholds_crossed(flop) -> list[list[str]]:
             for name, limit, status, source in THRESHOLDS]
 
 
+def _apart_from_lines(flop, limits) -> str:
+    """`flop` with enough digits to look different from every line it is not equal to."""
+    return max((sci_apart(flop, limit) for limit in limits), key=len)
+
+
 def rules_triggered(parameters, tokens) -> float:
     """Print a run's compute, which thresholds it crosses (a table), and a one-line summary;
     return its compute."""
     flop = flop_from_model(parameters, tokens)
-    print(f"Estimated training compute (6 × parameters × tokens): {sci(flop)} FLOP")
+    shown = _apart_from_lines(flop, [limit for _, limit, _, _ in THRESHOLDS])
+    print(f"Estimated training compute (6 × parameters × tokens): {shown} FLOP")
     rows = thresholds_crossed(flop)
     table(rows, header=["instrument", "threshold", "status", "source", "crossed?"],
           title=f"Compute thresholds, status as of {STATUS_CHECKED}")
@@ -201,14 +249,27 @@ def in_scope(cluster_sizes, min_chips) -> tuple[int, float, float]:
     if not cluster_sizes:
         raise InputError("clusters is empty: list the number of chips in each known cluster.")
     sizes = [require("cluster size", size, 1, 1e8) for size in cluster_sizes]
+    min_chips = require("min_chips", min_chips, 1, 1e9)
     watched = [size for size in sizes if size >= min_chips]
     return len(watched), sum(watched), sum(sizes)
 
 
+def days_to_reach(threshold_flop, chips, peak_flop_per_second, utilisation) -> float:
+    """Days that `chips` chips need to deliver `threshold_flop`."""
+    threshold = require("threshold_flop", threshold_flop, 1e15, 1e35)
+    chips = require("chips", chips, 1, 1e9)
+    return threshold / (chips * peak_flop_per_second * utilisation * SECONDS_PER_DAY)
+
+
+def _days(days: float) -> str:
+    return f"{days * 24:.1f} hours" if days < 1 else f"{days:,.0f} days" if days >= 10 else f"{days:.1f} days"
+
+
 def monitoring_job(threshold_flop, max_days, peak_flop_per_second, utilisation,
                    watts_per_chip_all_in, clusters) -> int:
-    """Print the smallest cluster that can cross the threshold, its power draw, and how many of
-    `clusters` a pause would watch; return that smallest cluster's number of chips."""
+    """Print the smallest cluster that can cross the threshold, its power draw, how many of
+    `clusters` a pause would watch and how fast the largest of them could cross; return that
+    smallest cluster's number of chips."""
     min_chips = smallest_cluster(threshold_flop, peak_flop_per_second, utilisation, max_days)
     watts = require("watts_per_chip_all_in", watts_per_chip_all_in, 1, 100_000)
     count, watched_chips, all_chips = in_scope(clusters, min_chips)
@@ -218,6 +279,9 @@ def monitoring_job(threshold_flop, max_days, peak_flop_per_second, utilisation,
           f"day and night, for {max_days:g} days")
     print(f"Clusters to watch: {count} of {len(clusters)}, holding {watched_chips:,.0f} of "
           f"{all_chips:,.0f} chips ({watched_chips / all_chips:.0%})")
+    largest = max(clusters)
+    print(f"The largest cluster in the list ({largest:,.0f} chips) would cross the threshold in "
+          f"{_days(days_to_reach(threshold_flop, largest, peak_flop_per_second, utilisation))}.")
     return min_chips
 
 

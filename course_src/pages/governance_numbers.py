@@ -18,7 +18,7 @@ import math
 
 from course import InputError
 
-__all__ = ["readable", "sci", "require"]
+__all__ = ["readable", "sci", "sci_apart", "require"]
 
 
 def _split(x: float, digits: int) -> tuple[float, int]:
@@ -43,12 +43,21 @@ def readable(x) -> str:
     return f"{mantissa:g} × 10^{exponent}"
 
 
-def sci(x) -> str:
-    """3.8e25 -> '3.8 × 10^25': one decimal, easier to read aloud than 3.8e+25."""
+def sci(x, digits: int = 2) -> str:
+    """3.8e25 -> '3.8 × 10^25': `digits` significant digits, easier to read aloud than 3.8e+25."""
     if x != x or x in (float("inf"), float("-inf")) or x == 0:
         return readable(x)
-    mantissa, exponent = _split(x, 2)
-    return f"{mantissa:.1f} × 10^{exponent}"
+    mantissa, exponent = _split(x, digits)
+    return f"{mantissa:.{digits - 1}f} × 10^{exponent}"
+
+
+def sci_apart(x, line) -> str:
+    """`x` in `sci` with as many digits as it takes not to look equal to `line` when it is not:
+    9.96e25 beside a 10^26 line is '9.96 × 10^25', not '1.0 × 10^26' next to "not crossed"."""
+    for digits in (2, 3, 4, 5):
+        if x == line or sci(x, digits) != sci(line, digits):
+            return sci(x, digits)
+    return readable(x)
 
 
 def require(name: str, value, low: float, high: float) -> float:

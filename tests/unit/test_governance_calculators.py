@@ -37,7 +37,7 @@ def test_training_compute_prints_both_estimates_and_the_legal_lines_in_words(cap
     assert gc.training_compute(**LLAMA) == gc.flop_from_model(405e9, 15.6e12)
     out = capsys.readouterr().out
     assert out.count("3.8 × 10^25 FLOP") == 2 and "agree to within 10%" in out
-    assert "(10^26): this run is 0.38 times the threshold (below)" in out
+    assert "(10^26): this run is 0.379 times the threshold (below)" in out
     gc.training_compute(**{**LLAMA, "days": 700})
     assert "differ by a factor of 10.1" in capsys.readouterr().out
 
@@ -172,3 +172,58 @@ def test_shrinking_scope_says_where_the_lines_end_in_five_years(capsys):
 def test_unit5_calculators_refuse_impossible_inputs_in_plain_words(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+# ---------------------------------------------------------------- chips, and numbers beside lines
+
+def test_chip_presets_give_dense_peaks_and_8_bit_doubles_16_bit_where_it_exists():
+    assert gc.peak() == gc.peak("H100", "16-bit") == H100
+    assert gc.peak("H200") == H100                      # same compute, more memory
+    assert gc.peak("B200", "16-bit") == 2.25e15 and gc.peak("GB200", "8-bit") == 5e15
+    for name, (sixteen, eight, _) in gc.CHIPS.items():
+        assert eight is None or abs(eight / sixteen - 2) < 2e-3, name
+
+
+@pytest.mark.parametrize("chip, precision, message", [
+    ("h100", "16-bit", "'h100' is not in the list: use one of 'A100', 'H100'"),
+    ("H100", "fp8", "use \"16-bit\" or \"8-bit\""),
+    ("A100", "8-bit", "The A100 has no 8-bit floating-point mode"),
+])
+def test_an_unknown_chip_or_precision_is_refused_in_plain_words(chip, precision, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        gc.peak(chip, precision)
+
+
+def test_fewer_newer_chips_reach_the_same_line():
+    h100 = gc.smallest_cluster(1e26, gc.peak("H100"), 0.4, 180)
+    b200_fp8 = gc.smallest_cluster(1e26, gc.peak("B200", "8-bit"), 0.4, 180)
+    assert h100 == 16_254 and b200_fp8 == math.ceil(h100 * 989e12 / 4.5e15)
+
+
+def test_chip_table_lists_every_chip_in_tflops():
+    rows = gc.chip_rows()
+    assert [row[0] for row in rows] == list(gc.CHIPS)
+    assert rows[0] == ["A100", "312", "none", "2020"] and rows[3][1:3] == ["2,250", "4,500"]
+
+
+def test_a_run_just_under_a_line_never_prints_as_the_line_beside_not_crossed(capsys):
+    # 9.96e25 used to print as "1.0 × 10^26" next to "crossed? no" for the 10^26 laws.
+    flop = gc.rules_triggered(parameters=1e12, tokens=9.96e25 / 6e12)
+    out = capsys.readouterr().out
+    assert abs(flop - 9.96e25) < 1e20
+    assert "compute (6 × parameters × tokens): 9.96 × 10^25 FLOP" in out
+    gc.training_compute(1e12, 9.96e25 / 6e12, 1e5, H100, 0.4, 9.96e25 / (1e5 * H100 * 0.4 * 86_400))
+    out = capsys.readouterr().out
+    assert "9.96 × 10^25 FLOP" in out and "0.996 times the threshold (below)" in out
+
+
+def test_monitoring_job_says_how_fast_the_largest_listed_cluster_crosses(capsys):
+    gc.monitoring_job(1e26, 180, H100, 0.4, 1400, [16_384, 24_576, 200_000])
+    out = capsys.readouterr().out
+    days = 1e26 / (200_000 * H100 * 0.4 * 86_400)
+    assert f"The largest cluster in the list (200,000 chips) would cross the threshold in {days:,.0f} days." in out
+
+
+def test_scope_refuses_an_impossible_minimum():
+    with pytest.raises(InputError, match="min_chips"):
+        gc.in_scope([10, 20], -5)
