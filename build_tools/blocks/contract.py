@@ -42,14 +42,16 @@ PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "pyt
 
 
 def runtime_files() -> dict[str, Path]:
-    """Every module a block's interpreter can import, by file name: the runtime and the page modules.
+    """Every module a block's interpreter can import, by file name: the runtime, the page modules, and
+    the standard-library modules that notebooks share with pages (course_src/circuits/circuit_scores.py:
+    one definition of each circuits score, which notebooks inline and pages import).
     The browser worker, Node-Pyodide (CI) and CPython (pre-render) all load exactly these."""
+    shared = [ROOT / "course_src" / "circuits" / "circuit_scores.py"]
     files = {}
-    for folder in (RUNTIME_DIR, PAGE_MODULES_DIR):
-        for path in sorted(folder.glob("*.py")):
-            if path.name in files:
-                raise ValueError(f"{path}: a runtime module named {path.name} exists already ({files[path.name]})")
-            files[path.name] = path
+    for path in [*sorted(RUNTIME_DIR.glob("*.py")), *sorted(PAGE_MODULES_DIR.glob("*.py")), *shared]:
+        if path.name in files:
+            raise ValueError(f"{path}: a runtime module named {path.name} exists already ({files[path.name]})")
+        files[path.name] = path
     return files
 
 

@@ -40,7 +40,8 @@ def inlined_modules(notebook_source: str) -> list[str]:
 
 @pytest.mark.parametrize(("module_file", "allowed"), [
     ("hooks.py", {"torch"}),
-    ("scores.py", {"torch"}),
+    ("scores.py", {"torch", "circuit_scores"}),
+    ("circuit_scores.py", {"cmath", "math", "operator"}),  # standard library only: pages import it
     ("attn_only.py", {"math", "dataclasses", "torch", "hooks"}),
     ("induction.py", {"random", "dataclasses", "torch", "scores"}),
 ])
@@ -49,12 +50,13 @@ def test_each_module_imports_only_what_its_job_needs(module_file, allowed):
 
 
 def test_gpt2_notebook_inlines_the_scores_without_the_toy_model():
-    assert inlined_modules("03_gpt2_small.py") == ["scores.py"]
+    assert inlined_modules("03_gpt2_small.py") == ["scores.py", "circuit_scores.py"]
 
 
 @pytest.mark.parametrize("notebook", ["01_grow_induction_heads.py", "02_take_it_apart.py"])
 def test_toy_model_notebooks_inline_each_module_exactly_once(notebook):
-    assert sorted(inlined_modules(notebook)) == ["attn_only.py", "hooks.py", "induction.py", "scores.py"]
+    assert sorted(inlined_modules(notebook)) == ["attn_only.py", "circuit_scores.py", "hooks.py", "induction.py",
+                                                 "scores.py"]
 
 
 def test_hooks_work_on_any_module_with_hook_points():

@@ -164,3 +164,73 @@ def test_phase_change_step_is_the_first_step_below_halfway():
     assert ind.phase_change_step(history, threshold=0.5) is None
     uniform_logits = torch.zeros(1, 3, 8)
     assert sc.per_token_loss(uniform_logits, torch.tensor([[0, 1, 2]])).mean().item() == pytest.approx(math.log(8))
+
+
+# ---------------------------------------------------------------- circuit_scores: one definition for lists and tensors
+
+def test_pattern_scores_give_the_same_number_on_lists_and_on_tensors():
+    torch.manual_seed(0)
+    p = torch.rand(3, T, T).tril()
+    p = p / p.sum(-1, keepdim=True)
+    for b in range(3):
+        rows = p[b].tolist()
+        assert sc.prev_token_score(rows) == pytest.approx(sc.prev_token_score(p)[b].item(), abs=1e-7)
+        assert sc.induction_score(rows, HALF) == pytest.approx(sc.induction_score(p, HALF)[b].item(), abs=1e-7)
+        assert sc.bos_score(rows, range(HALF + 1, T)) == pytest.approx(
+            sc.bos_score(p, range(HALF + 1, T))[b].item(), abs=1e-7)
+
+
+def test_induction_pairs_are_the_second_copy_and_the_token_after_the_first_occurrence():
+    assert sc.induction_pairs(3) == [(4, 2), (5, 3), (6, 4)]
+    assert sc.prev_token_pairs(4) == [(1, 0), (2, 1), (3, 2)]
+    assert list(sc.repeated_half_positions(3)) == [4, 5]
+    with pytest.raises(ValueError, match="shorter"):
+        sc.induction_score(perfect_prev_token_pattern(T=7), HALF)
+
+
+def test_repeated_half_mean_is_the_same_rule_for_a_list_and_a_batch():
+    per_token = torch.arange(2 * 2 * HALF, dtype=torch.float64).reshape(2, 2 * HALF)
+    expected = per_token[:, HALF + 1:].mean().item()
+    assert sc.repeated_half_mean(per_token, HALF).item() == pytest.approx(expected)
+    per_sequence = [sc.repeated_half_mean(row.tolist(), HALF) for row in per_token]
+    assert sum(per_sequence) / 2 == pytest.approx(expected)
+
+
+def test_composition_score_on_lists_equals_the_tensor_version():
+    torch.manual_seed(1)
+    A, B = torch.randn(8, 8, dtype=torch.float64), torch.randn(8, 8, dtype=torch.float64)
+    assert sc.composition_score(A.tolist(), B.tolist()) == pytest.approx(sc.composition_score(A, B).item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["random", "rank 4", "symmetric", "rotation", "zero", "nilpotent"])
+def test_pure_python_eigenvalues_match_torch(name):
+    g = torch.Generator().manual_seed(3)
+
+    def randn(*shape):
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    M = {"random": randn(20, 20), "rank 4": randn(24, 4) @ randn(4, 24),
+         "symmetric": (lambda a: a + a.T)(randn(12, 12)),
+         "rotation": torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=torch.float64),
+         "zero": torch.zeros(4, 4, dtype=torch.float64),
+         "nilpotent": torch.diag(torch.ones(5, dtype=torch.float64), 1)}[name]
+    got = sc.eigenvalues(M.tolist())
+    ref = torch.linalg.eigvals(M).tolist()
+    assert len(got) == len(ref)
+    scale = max(1.0, max(abs(x) for x in ref))
+    for x in got:  # match each to the nearest reference eigenvalue, without reuse
+        j = min(range(len(ref)), key=lambda j: abs(ref[j] - x))
+        assert abs(ref.pop(j) - x) < 1e-9 * scale, (name, x)
+
+
+def test_eigenvalue_copying_score_is_plus_one_for_a_copier_and_minus_one_for_a_suppressor():
+    assert sc.eigenvalue_copying_score([2, 1, 0]) == pytest.approx(1.0)
+    assert sc.eigenvalue_copying_score([-2, -1]) == pytest.approx(-1.0)
+    assert sc.eigenvalue_copying_score([1j, -1j]) == pytest.approx(0.0)
+    assert sc.copying_score(torch.eye(5)) == pytest.approx(1.0)
+
+
+def test_diagonal_top1_reads_rows_and_skips_bos():
+    M = [[9.0, 0.0, 0.0], [0.0, 2.0, 1.0], [0.0, 3.0, 1.0]]
+    assert sc.diagonal_top1(M) == pytest.approx(0.5)
+    assert sc.diagonal_top1([list(r) for r in zip(*M, strict=True)]) == 0  # reading columns gives another answer

@@ -34,7 +34,9 @@ def test_the_pyodide_version_is_written_once_in_package_json():
 def test_runtime_files_are_the_runtime_and_the_page_modules_and_all_are_served():
     files = contract.runtime_files()
     assert {"course.py", "course_runner.py", "course_render.py", "course_verify.py"} <= set(files)
-    assert all(path.parent in (contract.RUNTIME_DIR, contract.PAGE_MODULES_DIR) for path in files.values())
+    shared = {"circuit_scores.py": contract.ROOT / "course_src" / "circuits" / "circuit_scores.py"}
+    assert all(path.parent in (contract.RUNTIME_DIR, contract.PAGE_MODULES_DIR) or shared.get(name) == path
+               for name, path in files.items())
     served = served_files()
     assert all(f"assets/pyodide/runtime/{name}" in served for name in files)
 
