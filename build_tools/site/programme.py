@@ -33,8 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from packaging.requirements import InvalidRequirement, Requirement
-
+from build_tools.notebooks import installs
 from build_tools.site.frontmatter import FrontMatterError, split
 
 TRACK_NAMES = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
@@ -225,49 +224,13 @@ def card_minutes(text: str, src: str) -> tuple[str, int]:
     return time, int(match.group(1)) if match else 0
 
 
-def _install_cell_requirements(source: str) -> list[str]:
-    """The requirements one install cell names: string literals after "install" in a
-    ``[..., "pip", "install", ...]`` call, values of dict literals ({"torch": "torch>=2.4"}) and second
-    items of pairs ([("torch", "torch")]); each must parse as a packaging Requirement (as in
-    build_tools/venue/requirements.py, which site/ must not import)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []  # cells with IPython magics are not install cells of this course
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = [n.value if isinstance(n, ast.Constant) else None for n in node.elts]
-            if "pip" in items and "install" in items:
-                after = items[items.index("install") + 1:]
-                found += [s for s in after if isinstance(s, str) and not s.startswith("-")]
-            elif len(node.elts) == 2 and isinstance(node.elts[1], ast.Constant) \
-                    and isinstance(node.elts[1].value, str):
-                found.append(node.elts[1].value)
-        elif isinstance(node, ast.Dict):
-            found += [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
-    out = []
-    for text in found:
-        try:
-            out.append(str(Requirement(text)))
-        except InvalidRequirement:
-            continue
-    return out
-
-
 def notebook_requirements(text: str) -> list[str]:
     """What a notebook pip-installs when a module is missing: read only from its install cells
     (code cells that run ``pip install``). ``text`` is the notebook's JSON, or one cell's code."""
     try:
-        cells = json.loads(text).get("cells", [])
-        sources = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
-    except (ValueError, AttributeError):
-        sources = [text]
-    found = []
-    for source in sources:
-        if '"pip", "install"' in source or "'pip', 'install'" in source:
-            found += _install_cell_requirements(source)
-    return list(dict.fromkeys(found))
+        return installs.requirements(text)
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return installs.cell_requirements(text) if installs.is_install_cell(text) else []
 
 
 def notebook_downloads(text: str) -> list[str]:

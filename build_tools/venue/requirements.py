@@ -1,19 +1,14 @@
-"""What the notebooks pip install: read from the install cells of the generated notebooks
-(docs/notebooks/**/*.ipynb), never restated by hand.
-
-An install cell is a code cell that runs `pip install`. Its requirements are the string literals
-that follow "install" in that call, the values of dict literals ({"torch": "torch>=2.4"}) and the
-second items of pairs ([("torch", "torch")]) in the same cell: the shapes the notebook template uses.
-"""
+"""What the notebooks pip install, over all of them: read from the install cells of the generated
+notebooks (docs/notebooks/**/*.ipynb) by build_tools/notebooks/installs.py, never restated by hand."""
 
 from __future__ import annotations
 
-import ast
-import json
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from build_tools.notebooks import installs
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
@@ -24,41 +19,9 @@ NOT_FOR_OFFLINE = {
 }
 
 
-def _strings(node) -> list[str]:
-    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-
-
-def _cell_requirements(source: str) -> list[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []  # cells with IPython magics are not install cells of this course
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.List, ast.Tuple)):
-            items = [n.value if isinstance(n, ast.Constant) else None for n in node.elts]
-            if "pip" in items and "install" in items:
-                after = items[items.index("install") + 1:]
-                found += [s for s in after if isinstance(s, str) and not s.startswith("-")]
-            elif len(node.elts) == 2 and isinstance(node.elts[1], ast.Constant) and isinstance(node.elts[1].value, str):
-                found.append(node.elts[1].value)
-        elif isinstance(node, ast.Dict):
-            found += [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
-    out = []
-    for text in found:
-        try:
-            out.append(str(Requirement(text)))
-        except InvalidRequirement:
-            continue
-    return out
-
-
 def install_cells(notebook: Path) -> list[str]:
     """Sources of the code cells of one notebook that run `pip install`."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-               for c in cells if c["cell_type"] == "code"]
-    return [s for s in sources if '"pip", "install"' in s or "'pip', 'install'" in s]
+    return installs.install_cells(notebook.read_text(encoding="utf-8"))
 
 
 def notebook_requirements(notebooks: Path = NOTEBOOKS) -> dict[str, dict]:
@@ -69,7 +32,7 @@ def notebook_requirements(notebooks: Path = NOTEBOOKS) -> dict[str, dict]:
         if ".ipynb_checkpoints" in path.parts:
             continue
         for source in install_cells(path):
-            for text in _cell_requirements(source):
+            for text in installs.cell_requirements(source):
                 req = Requirement(text)
                 entry = merged.setdefault(canonicalize_name(req.name), {"name": req.name, "specs": set(),
                                                                          "notebooks": []})

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from build_tools.notebooks import installs
 from build_tools.site import events as ev
 from build_tools.site import programme as prog
 from build_tools.site.frontmatter import FrontMatterError
-from build_tools.venue import requirements as venue  # the test may compare with venue/; site/ may not
 from tests.support import ROOT
 
 PATH = "events/2027-03-13-library.md"
@@ -193,9 +193,7 @@ def test_a_run_sheet_for_the_training_section_installs_only_the_notebooks_real_r
     install = next(line for line in sheet.splitlines() if "pip install" in line)
     quoted = install.split("https://download.pytorch.org/whl/cpu ", 1)[1].split('" "')
     listed = [q.strip('"') for q in quoted]
-    expected = [r for s in venue.install_cells(docs / "notebooks/gpt2/02_train.ipynb")
-                for r in venue._cell_requirements(s)]
-    assert listed == list(dict.fromkeys(expected))
+    assert listed == installs.requirements((docs / "notebooks/gpt2/02_train.ipynb").read_text(encoding="utf-8"))
     for name in ("gelu_pytorch_tanh", "manual", ".attn.masked_bias", '"data"'):
         assert name not in install
 
