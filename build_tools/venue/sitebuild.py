@@ -27,7 +27,12 @@ def build_site(site_dir: Path, packages_url: str | None = None, timeout: float =
 
 
 def _main(site_dir: str, packages_url: str | None = None) -> None:
+    import logging
+
     from mkdocs.commands.build import build
+
+    # MkDocs reports a failed build through its log: without a handler the caller's message is empty.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
     from mkdocs.config import load_config
 
     config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=site_dir)
