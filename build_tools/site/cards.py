@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 
 from build_tools.site.frontmatter import FrontMatterError, insert_after_title, report, split
+from build_tools.site.tracks import TRACKS
 
-TRACKS = ("governance", "gpt2", "circuits")
 CARD_KEYS = ("time", "prerequisites", "you_will", "drop_in")
 REQUIRED = ("time", "you_will")
 LABELS = {"time": "Time", "prerequisites": "Prerequisites", "you_will": "You will",

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from build_tools.site import programme as prog
 from build_tools.site.frontmatter import FrontMatterError, insert_after_title, report, split
+from build_tools.site.tracks import TRACKS
 
-TRACKS = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
 STATUSES = {"scheduled": "CONFIRMED", "tbd": "TENTATIVE", "cancelled": "CANCELLED"}
 STATUS_LABELS = {"scheduled": "", "tbd": "Details to be determined", "cancelled": "Cancelled"}
 REQUIRED = ("title", "start", "end", "timezone", "tracks")

@@ -25,7 +25,6 @@ Times are ``HH:MM`` on the event's first day (or ``YYYY-MM-DD HH:MM``), in the v
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import difflib
 import json
@@ -35,8 +34,8 @@ from typing import Callable
 
 from build_tools.notebooks import installs
 from build_tools.site.frontmatter import FrontMatterError, split
+from build_tools.site.tracks import TRACKS
 
-TRACK_NAMES = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Transformer circuits"}
 PROGRAMME_KEYS = ("opening", "breaks", "closing", "tracks")
 SLOT_KEYS = ("title", "start", "end", "speaker", "room", "note")
 TRACK_KEYS = ("room", "facilitators", "sessions", "note")
@@ -153,7 +152,7 @@ def _section(value, path: str, key: str, track: str, pages) -> str:
                                           candidates, n=1, cutoff=0.4)
         other = " (a page of another track: put it under that track)" if section in pages else ""
         hint = f"did you mean {guess[0]}? " if guess else ""
-        raise _err(path, key, f"{section!r} is not a section of the {TRACK_NAMES[track]} track{other}; "
+        raise _err(path, key, f"{section!r} is not a section of the {TRACKS[track]} track{other}; "
                    f"{hint}sections are " + ", ".join(candidates))
     return section
 
@@ -301,7 +300,7 @@ def render_programme(event, programme: Programme, pages: dict, prefix: str) -> s
     for plan in programme.tracks:
         people = ("with " + ", ".join(plan.facilitators)) if plan.facilitators else ""
         where = " · ".join(filter(None, [plan.room, people]))
-        lines += [f"### {TRACK_NAMES[plan.track]}" + (f" · {where}" if where else ""), ""]
+        lines += [f"### {TRACKS[plan.track]}" + (f" · {where}" if where else ""), ""]
         if plan.note:
             lines += [plan.note, ""]
         lines += ["| Time | Section |", "|---|---|"]
@@ -319,7 +318,7 @@ def render_run_sheet(event, programme: Programme, plan: TrackPlan, pages: dict, 
     """A facilitator's run sheet for one track (Markdown). `prefix` leads from the page to docs/."""
     from build_tools.site import events as ev
 
-    name = TRACK_NAMES[plan.track]
+    name = TRACKS[plan.track]
     lines = [_front(f"Run sheet: {name}, {event.title}"), f"# Run sheet: {name}", "",
              '<div class="course-run-sheet" markdown>', "",
              f"**Event:** [{event.title}]({prefix}events/{event.slug}.md)  ",

@@ -23,13 +23,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from build_tools.site.frontmatter import split
+from build_tools.site.tracks import TRACKS
 
 PAGE = "news/whats-new.md"
 RECENT_DAYS = 90
-SECTIONS = {"governance": "Governance", "gpt2": "Build GPT-2", "circuits": "Circuits",
-            "notebooks": "Notebooks", "events": "Events", "organizers": "Organizers", "authors": "Authors"}
-_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+SECTIONS = {**TRACKS, "notebooks": "Notebooks", "events": "Events", "organizers": "Organizers", "authors": "Authors"}
 
 
 @dataclass(frozen=True)
@@ -115,15 +114,9 @@ def git_history(root: Path, docs: Path, since: dt.datetime) -> History:
     return History(sorted(changes.values(), key=lambda c: (-c.when.timestamp(), c.path)))
 
 
-def front_matter(text: str) -> dict:
-    m = _FRONT.match(text)
-    if not m:
-        return {}
-    try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def front_matter(text: str, path: str) -> dict:
+    """A page's front matter; invalid YAML raises FrontMatterError with the file, line and key."""
+    return split(text, path)[0]
 
 
 def page_title(docs: Path, path: str) -> str:
@@ -136,10 +129,10 @@ def page_title(docs: Path, path: str) -> str:
             cells = []
         text = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "markdown")
     else:
-        title = front_matter(text).get("title")
-        if title:
-            return str(title)
-    m = re.search(r"^# +(.+?)\s*#*\s*$", _FRONT.sub("", text), re.M)
+        meta, text = split(text, f"docs/{path}")
+        if meta.get("title"):
+            return str(meta["title"])
+    m = re.search(r"^# +(.+?)\s*#*\s*$", text, re.M)
     return m.group(1).strip() if m else Path(path).stem.replace("-", " ").replace("_", " ")
 
 
@@ -161,7 +154,7 @@ def news_since(docs: Path, since: dt.date, today: dt.date) -> list[tuple[dt.date
     newest first. Drafts are left out."""
     posts = []
     for path in sorted((docs / "news/posts").glob("**/*.md")):
-        meta = front_matter(path.read_text(encoding="utf-8"))
+        meta = front_matter(path.read_text(encoding="utf-8"), f"docs/{path.relative_to(docs).as_posix()}")
         date = _date_of(meta.get("date"))
         if date is None or meta.get("draft") or not (since < date <= today):
             continue

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from build_tools.site import events, whats_new
+from build_tools.site.frontmatter import FrontMatterError
 
 PLACEHOLDER = "---\nsearch:\n  exclude: true\n---\n\n# What's new since the last meetup\n"
 _page: list[str] = []   # this build's page body, made in on_files
@@ -30,7 +32,10 @@ def on_files(files, config):
         past = []
     docs = Path(config["docs_dir"])
     root = Path(config.config_file_path or docs).resolve().parent
-    _page[:] = [whats_new.build_page(root, docs, past, events.build_time(), today, past_only=True)]
+    try:
+        _page[:] = [whats_new.build_page(root, docs, past, events.build_time(), today, past_only=True)]
+    except FrontMatterError as exc:   # a news post whose front matter is not valid YAML
+        raise PluginError(str(exc)) from None
     if files.get_file_from_path(whats_new.PAGE) is None:
         files.append(File.generated(config, whats_new.PAGE, content=PLACEHOLDER))
     return files

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.site import whats_new
+from build_tools.site.frontmatter import FrontMatterError
 from tests.support import ROOT
 
 UTC = dt.timezone.utc
@@ -156,3 +157,10 @@ def test_the_hook_fills_the_placeholder_page(repo):
 def test_nothing_new_is_said_plainly(repo):
     text = whats_new.build_page(repo, repo / "docs", [Ev("Latest", "events/x.md", NOW)], NOW, NOW.date())
     assert "No news posts since then." in text and "No new pages." in text and "No pages changed." in text
+
+
+def test_a_news_post_with_broken_front_matter_is_named_with_its_line_not_dropped(tmp_path):
+    docs = tmp_path / "docs"
+    write(tmp_path, "docs/news/posts/a.md", "---\ndate: 2026-11-01\ntitle: Meetup: recap\n---\n# A post\n")
+    with pytest.raises(FrontMatterError, match=r"^docs/news/posts/a\.md:3: front matter 'title'"):
+        whats_new.build_page(tmp_path, docs, EVENTS, NOW, NOW.date())
