@@ -182,10 +182,14 @@ def parse_event(meta: dict, src_path: str, pages=None) -> Event:
                  summary=str(meta.get("summary") or "").strip(), uid=uid, programme=programme)
 
 
-def split_by_date(events, today: dt.date) -> tuple[list[Event], list[Event]]:
-    """(upcoming soonest first, past most recent first). An event is past once its end day is over."""
-    upcoming = sorted((e for e in events if e.end.date() >= today), key=lambda e: e.start)
-    past = sorted((e for e in events if e.end.date() < today), key=lambda e: e.start, reverse=True)
+def split_by_date(events, today: dt.date | dt.datetime) -> tuple[list[Event], list[Event]]:
+    """(upcoming soonest first, past most recent first). An event is past once its end day is over
+    at the venue: ``today`` is an aware datetime (now), read in each event's time zone, or a date."""
+    def over(e: Event) -> bool:
+        day = today.astimezone(e.end.tzinfo).date() if isinstance(today, dt.datetime) else today
+        return e.end.date() < day
+    upcoming = sorted((e for e in events if not over(e)), key=lambda e: e.start)
+    past = sorted((e for e in events if over(e)), key=lambda e: e.start, reverse=True)
     return upcoming, past
 
 
@@ -384,6 +388,12 @@ def today(environ=os.environ) -> dt.date:
         raise ValueError(f"COURSE_TODAY={value!r}: write the date as YYYY-MM-DD") from None
 
 
+def now(environ=os.environ) -> dt.date | dt.datetime:
+    """What counts as past: now, read in each venue's time zone (a build on a UTC machine in the
+    evening must not call a Seattle meetup past before its day is over there), or COURSE_TODAY."""
+    return today(environ) if environ.get("COURSE_TODAY") else dt.datetime.now(dt.timezone.utc)
+
+
 def build_time(environ=os.environ) -> dt.datetime:
     """DTSTAMP: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
     epoch = environ.get("SOURCE_DATE_EPOCH")
@@ -397,7 +407,7 @@ class EventSite:
     Raises ValueError listing every invalid event file, each with its file and field.
     """
 
-    def __init__(self, pages, today: dt.date):
+    def __init__(self, pages, today: dt.date | dt.datetime):
         self.events: dict[str, Event] = {}
         self.pages: dict[str, str] = dict(pages)   # every docs page (and notebook) by path
         errors = []

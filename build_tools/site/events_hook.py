@@ -19,7 +19,7 @@ def on_files(files, config):
     pages = [(f.src_uri, f.content_string) for f in files
              if f.src_uri.endswith((".md", ".ipynb")) and not f.generated_by]
     try:
-        _events = events.EventSite(pages, events.today())
+        _events = events.EventSite(pages, events.now())
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     name = f"{config['site_name']}: events"

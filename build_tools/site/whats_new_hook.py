@@ -27,7 +27,7 @@ def on_files(files, config):
              if f.src_uri.endswith(".md") and not getattr(f, "generated_by", None)]
     today = events.today()
     try:
-        past = events.EventSite(pages, today).past
+        past = events.EventSite(pages, events.now()).past
     except ValueError:
         past = []
     docs = Path(config["docs_dir"])

@@ -83,6 +83,15 @@ def test_upcoming_soonest_first_past_latest_first_and_today_counts_as_upcoming()
     assert upcoming == [] and [e.slug[-1] for e in past] == ["c", "d", "b", "a"]
 
 
+def test_an_event_is_past_once_its_day_is_over_at_the_venue_not_on_the_build_machine():
+    e = event(start="2027-03-13 10:00", end="2027-03-13 17:00")   # America/Los_Angeles (UTC-8)
+    utc = dt.timezone.utc
+    # 02:00 UTC on the 14th is 18:00 on the 13th in Seattle: the day is not over there yet.
+    assert ev.split_by_date([e], dt.datetime(2027, 3, 14, 2, 0, tzinfo=utc)) == ([e], [])
+    # 08:30 UTC on the 14th is 00:30 on the 14th in Seattle: now it is past.
+    assert ev.split_by_date([e], dt.datetime(2027, 3, 14, 8, 30, tzinfo=utc)) == ([], [e])
+
+
 def test_listing_and_details_link_the_event_page_and_its_ics(md):
     e = event(status="tbd", summary="Venue to follow.")
     listing = md(ev.render_listing([e], []))
