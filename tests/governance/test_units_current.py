@@ -1,0 +1,160 @@
+"""Units 1, 2, 3 and 6 of the governance track, their handouts, the glossary and the track index:
+dated sources, handouts that stand alone on paper, and numbers that match their arithmetic."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import yaml
+
+from build_tools.site import facts
+from tests.governance.pages import TRACK, section_markers, unit_text
+from tests.support import ROOT
+
+UNITS = ["01-state-of-ai", "02-risks", "03-toolbox", "06-what-you-can-do"]
+# What each unit's drop_in line sends a newcomer to, marked as a section so the handout can carry it.
+DROP_IN_SECTION = {"01-state-of-ai": "numbers", "02-risks": "table", "03-toolbox": "table",
+                   "06-what-you-can-do": "table"}
+PAGES = [f"docs/governance/{slug}.md" for slug in UNITS] + [
+    f"docs/governance/handouts/{slug}.md" for slug in UNITS] + [
+    "docs/governance/index.md", "docs/governance/handouts/index.md", "docs/governance/handouts/glossary.md"]
+GLOSSARY = TRACK / "handouts" / "glossary.md"
+INCLUDE = re.compile(r'^--8<-- "([^":]+):(\w+)"\s*$', re.M)
+
+
+def text(path: str) -> str:
+    return (ROOT / path).read_text(encoding="utf-8")
+
+
+def handout(slug: str) -> str:
+    return text(f"docs/governance/handouts/{slug}.md")
+
+
+def front_matter(page: str) -> dict:
+    return yaml.safe_load(re.match(r"^---\n(.*?)\n---\n", page, re.S).group(1))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_external_link_says_when_it_was_checked(path):
+    undated = [f"{s.where()} [{s.text}]({s.url})" for s in facts.sources(text(path), path) if s.checked is None]
+    assert not undated, "add a \"checked YYYY-MM-DD\" title to: " + "; ".join(undated)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_hand_written_checked_footer_remains(path):
+    """The build shows each page's checked dates from its links; a footer would drift from them."""
+    assert not re.search(r"[Cc]hecked on \d{1,2} \w+ 20\d\d", text(path)), path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_text_that_smartsymbols_turns_into_a_symbol(path):
+    """pymdownx.smartsymbols renders "(c)" as ©, "(r)" as ® and "(tm)" as ™ (a sorting prompt once
+    printed "© three companies skip safety tests")."""
+    found = re.findall(r"\((?:c|r|tm)\)", text(path), re.I)
+    assert not found, f"{path}: {found}"
+
+
+def test_the_unit_2_handout_renders_its_sorting_prompt_without_a_copyright_sign(md, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    html = md(handout("02-risks"))
+    assert "©" not in html and "Race:" in html
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_handout_carries_what_the_drop_in_line_points_to_and_an_answer_key(slug, md, monkeypatch):
+    sections = section_markers(unit_text(slug))
+    name = DROP_IN_SECTION[slug]
+    assert name in sections and "answers" in sections, f"{slug}: mark the '{name}' and 'answers' sections"
+    assert sections["answers"].lstrip().startswith("**Answer key for facilitators.**")
+    for included in (name, "answers"):
+        assert f'--8<-- "docs/governance/{slug}.md:{included}"' in handout(slug), f"{slug} handout lacks {included}"
+    monkeypatch.chdir(ROOT)
+    html = md(handout(slug))
+    assert ("<table>" in html) or ("<dl>" in html and "A career change" in html), f"{slug}: no table on paper"
+    assert "Answer key for facilitators" in html
+    assert "Ctrl+P" not in handout(slug), "the handout's first lines are for content, not printing instructions"
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_handout_defines_the_glossary_terms_its_unit_uses(slug, md, monkeypatch):
+    glossary = section_markers(GLOSSARY.read_text(encoding="utf-8"))
+    terms = [section for path, section in INCLUDE.findall(handout(slug)) if path.endswith("glossary.md")
+             and section.startswith("term_")]
+    assert len(terms) >= 4, f"{slug}: give the handout the glossary terms its unit uses"
+    unit = unit_text(slug).lower()
+    for term in terms:
+        assert term in glossary, f"glossary.md has no section '{term}'"
+        word = glossary[term].split("\n", 1)[0].strip().lower()
+        assert word.split()[0].rstrip("s") in unit, f"{slug} handout defines '{word}', which its unit never uses"
+    monkeypatch.chdir(ROOT)
+    words = md(handout(slug)).split("Words used here", 1)[1].split("<h2", 1)[0]
+    assert words.count("<dt>") == len(terms), f"{slug}: each term should render as one definition"
+
+
+def test_glossary_page_keeps_every_term_as_a_definition(md, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    page = GLOSSARY.read_text(encoding="utf-8")
+    terms = [n for n in section_markers(page) if n.startswith("term_")]
+    html = md(page)
+    assert html.count("<dt>") == len(terms) >= 20
+
+
+NUMBERS_ROW = re.compile(r"^\| (?P<chip>[^|]+?) \| (?P<p16>[\d,]+) \| (?P<p8>[\d,]+) "
+                         r"\| (?P<c16>[\d,]+) \((?P<c16_90>[\d,]+)\) \| (?P<c8>[\d,]+) \((?P<c8_90>[\d,]+)\) \|$", re.M)
+
+
+def chips_for(flop: float, peak: float, days: int, utilisation: float = 0.40) -> int:
+    return math.ceil(flop / (peak * utilisation * days * 86_400))
+
+
+def test_numbers_box_chip_counts_follow_from_the_chip_speeds():
+    box = section_markers(unit_text("01-state-of-ai"))["numbers"]
+    rows = list(NUMBERS_ROW.finditer(box))
+    assert [r["chip"] for r in rows] == ["H100 or H200", "B200", "GB200"]
+    for row in rows:
+        n = {k: int(v.replace(",", "")) for k, v in row.groupdict().items() if k != "chip"}
+        assert n["c16"] == chips_for(1e26, n["p16"] * 1e12, 180), row["chip"]
+        assert n["c16_90"] == chips_for(1e26, n["p16"] * 1e12, 90), row["chip"]
+        assert n["c8"] == chips_for(1e26, n["p8"] * 1e12, 180), row["chip"]
+        assert n["c8_90"] == chips_for(1e26, n["p8"] * 1e12, 90), row["chip"]
+        assert n["p8"] in (2 * n["p16"], 2 * n["p16"] + 1), f"{row['chip']}: 8-bit should be twice 16-bit"
+    days = 1e26 / (1.4e6 * 989e12 * 0.40 * 86_400)
+    assert f"about **{days:.1f} days**" in box
+
+
+def test_llama_run_length_and_average_utilisation_follow_from_the_published_gpu_hours():
+    page = unit_text("01-state-of-ai")
+    assert "30.84 million H100-hours" in page
+    assert round(30.84e6 / 16_000 / 24) == 80 and "about 80 days" in page
+    assert round(3.8e25 / (30.84e6 * 3600 * 989e12), 2) == 0.35 and "averaged about 35% of peak" in page
+    compute = page.split('```pyodide id="compute"', 1)[1].split("```", 1)[0]
+    assert "utilisation = 0.35" in compute and "days = 80" in compute
+
+
+def test_answer_key_chip_counts_match_the_numbers_box():
+    sections = section_markers(unit_text("01-state-of-ai"))
+    for count in ("16,254", "32,508", "7,145"):
+        assert count in sections["numbers"] and count in sections["answers"], count
+    assert f"{16_254 * 180 / 1e6:.1f} million H100-days" in sections["answers"]
+
+
+@pytest.mark.parametrize("slug", UNITS)
+def test_reading_times_say_how_they_were_estimated(slug):
+    readings = unit_text(slug).split("## Core readings", 1)[1].split("\n## ", 1)[0]
+    assert "200 words a minute" in readings, f"{slug}: say how the minutes were estimated"
+
+
+def test_index_gives_each_units_own_time():
+    index = text("docs/governance/index.md")
+    six = front_matter(unit_text("06-what-you-can-do"))["time"].replace(" min", "")
+    assert f"unit 6, {six}" in index
+    assert "60–90 minutes" in index and front_matter(unit_text("01-state-of-ai"))["time"]
+
+
+def test_company_policies_are_not_presented_as_promises_to_pause():
+    toolbox = unit_text("03-toolbox")
+    assert "removed the commitment to pause on its" in toolbox and "24 February 2026" in toolbox
+    summary = section_markers(toolbox)["summary"]
+    assert "None of them is\n  a promise to pause" in summary
