@@ -86,7 +86,7 @@ def test_handout_defines_the_glossary_terms_its_unit_uses(slug, md, monkeypatch)
     unit = unit_text(slug).lower()
     for term in terms:
         assert term in glossary, f"glossary.md has no section '{term}'"
-        word = glossary[term].split("\n", 1)[0].strip().lower()
+        word = glossary[term].split("\n", 1)[0].strip("* ").lower()
         assert word.split()[0].rstrip("s") in unit, f"{slug} handout defines '{word}', which its unit never uses"
     monkeypatch.chdir(ROOT)
     words = md(handout(slug)).split("Words used here", 1)[1].split("<h2", 1)[0]
