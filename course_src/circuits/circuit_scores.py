@@ -11,7 +11,8 @@ Every score the circuits track reports is defined here once and nowhere else:
     diagonal_top1(M)                       fraction of rows t >= 1 whose largest entry is column t
 
 A pattern is (..., T, T) with row = query, column = key (TransformerLens' hook_pattern). The
-induction test sequence is BOS + r + r with |r| = half_len. The pattern scores are means over a
+induction test sequence is BOS + r + r with |r| = half_len; `prefix` random tokens may come between
+BOS and the first copy (a shifted repeat, section 5), default 0. The pattern scores are means over a
 fixed set of (query, key) entries, listed by `prev_token_pairs` and `induction_pairs`.
 
 Design (issue 13, "one implementation of each score"). The functions accept lists of rows (the
@@ -30,9 +31,9 @@ import cmath
 import math
 from operator import mul
 
-__all__ = ["prev_token_pairs", "induction_pairs", "mean_attention", "prev_token_score", "induction_score",
-           "bos_score", "repeated_half_positions", "repeated_half_mean", "frobenius", "composition_score",
-           "eigenvalue_copying_score", "diagonal_top1", "eigenvalues"]
+__all__ = ["prev_token_pairs", "induction_pairs", "induction_pairs_in", "mean_attention", "prev_token_score",
+           "induction_score", "bos_score", "repeated_half_positions", "repeated_half_mean", "frobenius",
+           "composition_score", "eigenvalue_copying_score", "diagonal_top1", "eigenvalues"]
 
 
 # ---------------------------------------------------------------- which entries a pattern score reads
@@ -42,10 +43,23 @@ def prev_token_pairs(T: int) -> list[tuple[int, int]]:
     return [(i, i - 1) for i in range(1, T)]
 
 
-def induction_pairs(half_len: int) -> list[tuple[int, int]]:
-    """(query, key) on BOS + r + r: each token of the second copy, i = half_len + 1 .. 2 half_len,
-    and the token after its first occurrence, i - half_len + 1 (Olsson et al. 2022's prefix matching)."""
-    return [(i, i - half_len + 1) for i in range(half_len + 1, 2 * half_len + 1)]
+def induction_pairs(half_len: int, prefix: int = 0) -> list[tuple[int, int]]:
+    """(query, key) on BOS + r + r: each token of the second copy, i = half_len + 1 .. 2 half_len
+    (shifted by prefix), and the token after its first occurrence, i - half_len + 1 (Olsson et al.
+    2022's prefix matching)."""
+    return [(i, i - half_len + 1) for i in range(prefix + half_len + 1, prefix + 2 * half_len + 1)]
+
+
+def induction_pairs_in(tokens) -> list[tuple[int, int]]:
+    """(query, key) on any sequence: each position i whose token occurred before, and the position
+    after that token's most recent earlier occurrence j, key j + 1 (skipped when j + 1 == i, a token
+    repeated twice in a row). On BOS + r + r with r free of repeats these are induction_pairs."""
+    last, pairs = {}, []
+    for i, tok in enumerate(tokens):
+        if tok in last and last[tok] + 1 < i:
+            pairs.append((i, last[tok] + 1))
+        last[tok] = i
+    return pairs
 
 
 def _is_tensor(x) -> bool:
@@ -69,11 +83,11 @@ def prev_token_score(pattern):
     return mean_attention(pattern, prev_token_pairs(_size(pattern)))
 
 
-def induction_score(pattern, half_len: int):
+def induction_score(pattern, half_len: int, prefix: int = 0):
     """Mean attention from each second-copy token to the token after its first occurrence."""
-    if _size(pattern) < 2 * half_len + 1:
-        raise ValueError(f"a pattern of {_size(pattern)} positions is shorter than BOS + 2 x {half_len}")
-    return mean_attention(pattern, induction_pairs(half_len))
+    if _size(pattern) < prefix + 2 * half_len + 1:
+        raise ValueError(f"a pattern of {_size(pattern)} positions is shorter than BOS + {prefix} + 2 x {half_len}")
+    return mean_attention(pattern, induction_pairs(half_len, prefix))
 
 
 def bos_score(pattern, queries):
@@ -83,15 +97,15 @@ def bos_score(pattern, queries):
 
 # ---------------------------------------------------------------- the loss on the repeated half
 
-def repeated_half_positions(half_len: int) -> range:
-    """Positions t whose loss (predicting token t + 1) counts on BOS + r + r: t = half_len + 1 .. 2 half_len - 1.
-    The first token of the second copy (predicted at t = half_len) cannot be known, so it is left out."""
-    return range(half_len + 1, 2 * half_len)
+def repeated_half_positions(half_len: int, prefix: int = 0) -> range:
+    """Positions t whose loss (predicting token t + 1) counts on BOS + r + r: t = half_len + 1 .. 2 half_len - 1
+    (shifted by prefix). The second copy's first token (predicted at t = half_len) cannot be known."""
+    return range(prefix + half_len + 1, prefix + 2 * half_len)
 
 
-def repeated_half_mean(per_token, half_len: int):
+def repeated_half_mean(per_token, half_len: int, prefix: int = 0):
     """Mean of per-token losses (list of T-1, or a tensor (B, T-1)) over repeated_half_positions."""
-    positions = repeated_half_positions(half_len)
+    positions = repeated_half_positions(half_len, prefix)
     if _is_tensor(per_token):
         return per_token[..., positions.start:positions.stop].mean()
     return sum(per_token[t] for t in positions) / len(positions)

@@ -83,16 +83,23 @@ def transpose(A: list) -> list:
 
 # ---------------------------------------------------------------- the model
 
-def forward(cfg: dict, W: dict, tokens: list, ablate=()) -> tuple[list, dict]:
+def forward(cfg: dict, W: dict, tokens: list, ablate=(), replace=None, read=None) -> tuple[list, dict]:
     """Logits (T, d_vocab) of `tokens` and a cache of every head's pattern and output.
 
     cache["embed"]: (T, d_model), the residual stream before layer 0;
+    cache["resid_pre", layer]: (T, d_model), the residual stream a layer reads (hook_resid_pre);
     cache["pattern", layer, head]: (T, T), row i = where position i attends (TransformerLens'
     blocks.{layer}.attn.hook_pattern); cache["result", layer, head]: (T, d_model), what the head
-    writes into the residual stream (hook_result).
+    writes into the residual stream (hook_result), before any `replace`.
+    Interventions (circuits_causal.py builds them):
     ablate: (layer, head) pairs whose output is left out of the residual stream (zero-ablation);
     their pattern and result are still cached.
+    replace: {(layer, head): rows}: the head writes rows[i] at position i instead of its own output
+    (mean-ablation, activation patching); a row that is None keeps the head's own.
+    read: {(layer, head, "q" | "k" | "v"): resid}: that input of the head is computed from `resid`
+    (T, d_model) instead of the real residual stream (path ablation and path patching).
     """
+    replace, read = replace or {}, read or {}
     T, scale = len(tokens), 1 / math.sqrt(cfg["d_head"])  # scores are q.k / sqrt(d_head) (Vaswani et al., 2017)
     # x0 = W_E[t_i] + W_pos[i]: the residual stream starts as token plus position embedding
     resid = [[e + p for e, p in zip(W["embed.W_E"][tok], W["pos_embed.W_pos"][i], strict=True)]
@@ -100,9 +107,11 @@ def forward(cfg: dict, W: dict, tokens: list, ablate=()) -> tuple[list, dict]:
     cache = {"embed": resid}
     for layer in range(cfg["n_layers"]):
         attn = f"blocks.{layer}.attn."
+        cache["resid_pre", layer] = resid
         attn_out = [[0.0] * cfg["d_model"] for _ in range(T)]                      # (T, d_model)
         for h in range(cfg["n_heads"]):
-            q, k, v = (matmul(resid, W[attn + "W_" + x][h]) for x in "QKV")         # each (T, d_head)
+            q, k, v = (matmul(read.get((layer, h, x.lower()), resid), W[attn + "W_" + x][h])
+                       for x in "QKV")                                              # each (T, d_head)
             pattern = []
             for i in range(T):
                 scores = [sum(map(mul, q[i], k[j])) * scale for j in range(i + 1)]  # causal: keys j <= i
@@ -112,6 +121,8 @@ def forward(cfg: dict, W: dict, tokens: list, ablate=()) -> tuple[list, dict]:
                 pattern.append([x / total for x in e] + [0.0] * (T - 1 - i))
             out = matmul(matmul(pattern, v), W[attn + "W_O"][h])                    # z @ W_O: (T, d_model)
             cache["pattern", layer, h], cache["result", layer, h] = pattern, out
+            if (layer, h) in replace:
+                out = [own if new is None else new for own, new in zip(out, replace[layer, h], strict=True)]
             if (layer, h) not in ablate:
                 attn_out = add(attn_out, out)
         resid = add(resid, attn_out)  # x_{l+1} = x_l + sum_h head_{l,h}(x_l): heads add, never overwrite

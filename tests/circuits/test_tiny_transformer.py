@@ -2,9 +2,10 @@
 
 The pure-Python pass computes in Python floats (float64) from the float32 weights, so it is compared
 with the torch model converted to float64: the two differ only by summation order (~1e-12), and a
-slip in the shapes, the scale, the causal mask or the ablation shows at once. Section 5 keeps its own
-copy of `forward` in the page, because it teaches it; the last tests check that copy computes
-exactly what the module does.
+slip in the shapes, the scale, the causal mask or the ablation shows at once. The interventions
+(`replace`, `read`) are compared with hooks on the torch model. Section 5 keeps its own copy of
+`forward` in the page, because it teaches it; the last tests check that copy computes exactly what
+the module does.
 """
 
 from __future__ import annotations
@@ -107,6 +108,36 @@ def test_ablating_the_shipped_induction_heads_breaks_induction_in_pure_python():
     assert clean < 1.5 and broken > clean + 2.0, (clean, broken)
 
 
+def test_replace_and_read_match_hooks_on_the_torch_model():
+    """replace = overwrite hook_result of one head; read = recompute one input of layer 1 from another stream."""
+    cfg, W = tt.load_weights("circuits/attn2.bin")
+    model = export_weights.load_model(DATA / "attn2.bin").double()
+    tokens, other = tokens_for(8, half=10), tokens_for(9, half=10)
+    _, other_cache = tt.forward(cfg, W, other)
+    rows = [None] * 5 + [other_cache["result", 0, 3][5]] + [None] * (len(tokens) - 6)
+    logits, _ = tt.forward(cfg, W, tokens, replace={(0, 3): rows})
+
+    def patch(result, hook):  # (B, T, nh, d_model)
+        result = result.clone()
+        result[0, 5, 3] = torch.tensor(other_cache["result", 0, 3][5], dtype=torch.float64)
+        return result
+
+    with torch.no_grad():
+        ref = model.run_with_hooks(torch.tensor([tokens]), [("blocks.0.attn.hook_result", patch)])
+    assert torch.allclose(torch.tensor(logits, dtype=torch.float64), ref[0], rtol=0, atol=1e-9)
+
+    _, cache = tt.forward(cfg, W, tokens)
+    embed_only = cache["embed"]
+    logits, _ = tt.forward(cfg, W, tokens, read={(1, h, "k"): embed_only for h in range(4)})
+    W_K = model.blocks[1].attn.W_K
+    with torch.no_grad():
+        _, ref_cache = model.run_with_cache(torch.tensor([tokens]))
+        layer0 = ref_cache["blocks.0.attn.hook_result"].sum(2)               # (1, T, d_model)
+        ref = model.run_with_hooks(torch.tensor([tokens]), [(
+            "blocks.1.attn.hook_k", lambda k, hook: k - torch.einsum("btd,hde->bthe", layer0, W_K))])
+    assert torch.allclose(torch.tensor(logits, dtype=torch.float64), ref[0], rtol=0, atol=1e-9)
+
+
 # ---------------------------------------------------------------- the page's own copy (section 5)
 
 @pytest.fixture(scope="module")
@@ -125,4 +156,4 @@ def test_the_forward_pass_taught_in_section_5_computes_exactly_what_the_module_d
         logits, cache = chapter_forward(tokens, ablate=ablate)
         ref_logits, ref_cache = tt.forward(cfg, W, tokens, ablate=ablate)
         assert logits == ref_logits, "section 5's forward and tiny_transformer.forward disagree: edit both"
-        assert cache == ref_cache
+        assert cache == {key: ref_cache[key] for key in cache}, "the module also caches resid_pre; the rest agrees"
