@@ -154,7 +154,7 @@ def test_handout_carries_its_drop_in_tables_numbers_terms_and_answer_key(slug, m
     terms = re.findall(r'glossary\.md:(term_\w+)"', handout)
     assert len(terms) >= 6, f"{slug}: give the handout the glossary terms its unit uses"
     for term in terms:
-        word = glossary[term].split("\n", 1)[0].strip().lower().split()[0].rstrip("s")
+        word = glossary[term].split("\n", 1)[0].strip("* \n").lower().split()[0].rstrip("s")
         assert word in unit_text(slug).lower(), f"{slug} handout defines '{word}', which the unit never uses"
     assert "Ctrl+P" not in handout
     monkeypatch.chdir(ROOT)
