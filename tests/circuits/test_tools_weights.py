@@ -68,6 +68,9 @@ def test_k_composition_circuit_via_the_previous_token_head_puts_the_diagonal_fir
         assert torch.allclose(t(M), ref, atol=1e-9)
         assert cw.diagonal_top1(M) >= 0.98  # chapter 3 quotes "98 to 100%" via 0.3
         assert cw.diagonal_top1(cw.k_composition_circuit(W, 1, head, [2, 3])) == 1.0
+    for via, quoted in (([2], "56 to 89%"), ([1], "6 to 14%")):  # chapter 3's quotes
+        found = [cw.diagonal_top1(cw.k_composition_circuit(W, 1, h, via)) for h in range(4)]
+        assert f"{round(100 * min(found))} to {round(100 * max(found))}%" == quoted, found
 
 
 def test_composition_table_matches_results_json_and_the_baseline_matches_explicit_rotations(shipped):
@@ -87,7 +90,9 @@ def test_composition_table_matches_results_json_and_the_baseline_matches_explici
     slow = cw.summary(slow)
     assert fast["mean"] == pytest.approx(slow["mean"], abs=0.002)
     assert fast["sd"] == pytest.approx(slow["sd"], abs=0.0015)
-    assert 0.115 < fast["mean"] < 0.135 and fast["p95"] < 0.14  # chapter 3: "about 0.125, 95% below 0.14"
+    assert 0.115 < fast["mean"] < 0.135 and fast["p95"] < 0.14  # chapter 3: "near 0.125, 95% below 0.14"
+    K = r["composition"]["K"]
+    assert max(K[3]) / fast["mean"] < 1.6  # "at most about 1.5 times the baseline mean"
 
 
 def test_attention_score_sources_add_up_to_the_real_scores(shipped):
