@@ -22,7 +22,7 @@ from pathlib import Path
 
 CHECKED = "checked"
 # An inline link to the web: [text](url) or [text](url "title"). Images (![...]) are links too.
-LINK = re.compile(r"\[(?P<text>[^][]*)\]\((?P<url>https?://[^\s)]+)(?:\s+\"(?P<title>[^\"\n]*)\")?\)")
+LINK = re.compile(r"\[(?P<text>[^][]*)\]\((?P<url>https?://[^\s)]+)(?:\s+\"(?P<title>[^\"\n]*)\")?\s*\)")
 CHECKED_TITLE = re.compile(rf"^{CHECKED} (\d{{4}}-\d{{2}}-\d{{2}})$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 SNIPPET = re.compile(r'^--8<-- "([^":]+)(?::[^"]*)?"\s*$', re.M)  # pymdownx.snippets, not ;-escaped

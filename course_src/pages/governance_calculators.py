@@ -189,14 +189,16 @@ def trend_chart(trends) -> None:
 
 # ---------------------------------------------------------------- unit 4: the law's thresholds
 
-STATUS_CHECKED = "22 November 2026"
+STATUS_CHECKED = "30 November 2026"   # the day unit 4's sources were last checked (a test keeps it so)
 # (instrument, threshold in operations, status as of STATUS_CHECKED, where the number is)
 THRESHOLDS = [
-    ("EU AI Act: systemic-risk presumption", 1e25, "in force since 2 Aug 2025", "Reg. (EU) 2024/1689, Art. 51(2)"),
+    ("EU AI Act: systemic-risk presumption", 1e25, "in force since 2 Aug 2025; fines from 2 Aug 2026",
+     "Reg. (EU) 2024/1689, Art. 51(2)"),
     ("US EO 14110: reporting duty", 1e26, "revoked 20 Jan 2025", "EO 14110, Sec. 4.2(b)(i)"),
     ("California SB 53: frontier model", 1e26, "in force since 1 Jan 2026",
      "SB 53 (2025), definition of frontier model"),
-    ("New York RAISE Act: frontier model", 1e26, "in force from 1 Jan 2027", "RAISE Act as amended (Dec 2025)"),
+    ("New York RAISE Act: frontier model", 1e26, "in force from 1 Jan 2027",
+     "RAISE Act, chapter amendment S.8828 (signed 27 Mar 2026)"),
 ]
 
 

@@ -39,6 +39,11 @@ def test_a_checked_title_that_is_not_a_date_names_file_line_and_form(title):
         facts.sources(page, "docs/u.md")
 
 
+def test_space_before_the_closing_bracket_is_still_a_link():
+    (dated, undated) = facts.sources('[a](https://a.org "checked 2026-11-30" ) [b](https://b.org )', "u.md")
+    assert dated.checked == dt.date(2026, 11, 30) and undated.url == "https://b.org" and undated.checked is None
+
+
 def test_other_titles_are_just_undated():
     (source,) = facts.sources('[x](https://example.org "The report")', "u.md")
     assert source.checked is None
