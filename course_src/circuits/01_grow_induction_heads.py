@@ -135,15 +135,29 @@ print(f"1-layer control: repeated-half loss {history1[-1]['repeated_loss']:.3f}"
 # %% [markdown]
 # ## The phase change
 #
-# Loss on the repeated half, and the previous-token (layer 0) and induction (layer 1) scores,
-# over training. The three move together: a previous-token head and an induction head form at the
-# same time, because neither is useful without the other.
+# Loss on the repeated half, and the best previous-token (layer 0) and induction (layer 1) scores,
+# over training. Before you look, predict: do the two kinds of head appear at the same step, or
+# one before the other? Olsson et al. (2022) argue that each half of the circuit is of little use
+# without the other, which would make them form close together; the table tells you what *this*
+# run did, at the resolution of its evaluations (every `eval_every` steps; set it to 10 to see the
+# order more finely). Before the steep fall, the loss also drifts down a little: the copying that
+# a 1-layer model learns too.
 
 # %%
 print(" step | loss 2-layer | loss 1-layer | prev-token L0 | induction L1")
 for h2, h1 in zip(history2, history1, strict=True):
     print(f"{h2['step']:5d} | {h2['repeated_loss']:12.3f} | {h1['repeated_loss']:12.3f} |"
           f" {h2['prev_token_L0']:13.2f} | {h2['induction_L1']:12.2f}")
+
+
+def halfway_step(key):
+    """First evaluated step at which `key` has covered half its way from its start to its end value."""
+    start, end = history2[0][key], history2[-1][key]
+    return next(h["step"] for h in history2 if (h[key] - start) * (end - start) >= (end - start) ** 2 / 2)
+
+
+print(f"half-way steps: previous-token score {halfway_step('prev_token_L0')}, "
+      f"induction score {halfway_step('induction_L1')}, repeated-half loss {halfway_step('repeated_loss')}")
 
 try:  # a plot where matplotlib is installed (Colab, most laptops); the table above says the same
     import matplotlib.pyplot as plt
@@ -175,5 +189,5 @@ assert history1[-1]["repeated_loss"] > 2.5, "a 1-layer model should not be able 
 print(f"repeated-half loss: 2-layer {loss2:.2f} vs 1-layer {loss1:.2f} (uniform guessing: {math.log(63):.2f})")
 
 # %%
-# Keep the model for the next notebook (02_take_it_apart loads it when it sits in the same folder).
+# Keep the model for the next notebook: 02_take_it_apart studies it with OWN_MODEL = True (in the same folder).
 torch.save({"config": model2.cfg, "state_dict": model2.state_dict()}, "attn2.pt")
