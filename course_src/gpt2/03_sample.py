@@ -134,7 +134,7 @@ for temperature in (0.5, 1.0, 2.0):
 #
 # Both filters set the logits of excluded tokens to `-inf`, so the softmax gives them zero
 # probability. Top-k keeps the k largest logits in each row (Fan et al., 2018); when k is at
-# least the vocabulary size it keeps everything. Top-p (Holtzman et al., 2019) keeps the smallest
+# least the vocabulary size it keeps everything. Top-p (Holtzman et al., 2020) keeps the smallest
 # set of most likely tokens whose probabilities add up to at least p: sort by probability, and
 # keep a token if the mass of the tokens before it is still below p.
 
@@ -299,7 +299,7 @@ for settings in ({"temperature": 0}, {"temperature": 0, "repetition": 1.3},
 # (the prompt): starting from `num_beams` copies of it would pick the same token in each copy.
 #
 # Beam search finds likelier text, which for open-ended writing is often duller text (Holtzman et
-# al., 2019, found it repetitive); it shines where one right answer exists, as in translation.
+# al., 2020, found it repetitive); it shines where one right answer exists, as in translation.
 # The check compares your beams with Hugging Face's `generate(num_beams=...)`.
 
 

@@ -1,0 +1,115 @@
+"""Chapter 6's browser exercises catch plausible wrong answers by name, and its figures come from code."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+
+from build_tools.blocks.check import verify_in_process
+from tests.gpt2_chapters.blocks import chapter_blocks
+from tests.support import ROOT
+
+CHAPTER = "06-sampling.md"
+PAGE = ROOT / "docs" / "gpt2" / CHAPTER
+
+
+@functools.cache
+def verified():
+    """(results by block id, sessions by name) after running the chapter with its solutions."""
+    sessions = {}
+    results = verify_in_process(chapter_blocks(CHAPTER), sessions)
+    return results, sessions
+
+
+def failed_messages(block_id: str, code: str) -> str:
+    """Run `code` as the reader's answer to block_id after the published page; the failed checks' messages."""
+    block = next(b for b in chapter_blocks(CHAPTER) if b.id == block_id)
+    session = verified()[1][block.session]
+    result = session.run(block_id, code, check=block.block.check)
+    assert result["ok"], result["error"]
+    failed = [c["message"] for c in result["checks"] if not c["ok"]]
+    assert failed, f"{block_id}: every check passed this wrong answer:\n{code}"
+    return "\n".join(failed)
+
+
+FREQUENCY_MISTAKES = {
+    "presence only": ("[z - alpha * (i in history) for i, z in enumerate(logits)]", "not alpha once"),
+    "in place": ("[logits.__setitem__(i, logits[i] - alpha * history.count(i)) for i in range(len(logits))] "
+                 "and logits or logits", "do not change the logits in place"),
+    "every token": ("[z - alpha * len(history) for z in logits]", "never occurred keep their logits"),
+    "scaled": ("[z * (1 - alpha * history.count(i)) for i, z in enumerate(logits)]", "expected [0.5, 0.5, 0.5, -1.0]"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(FREQUENCY_MISTAKES))
+def test_frequency_penalty_exercise_names_the_mistake(mistake):
+    body, named = FREQUENCY_MISTAKES[mistake]
+    code = f"def frequency_penalty(logits, history, alpha):\n    return {body}\n"
+    assert named in failed_messages("frequency-penalty", code)
+
+
+BEAM = '''
+def beam_search(start, n, beams):
+    kept = [(0.0, [start])] * ({copies})
+    for _ in range(n):
+        extensions = []
+        for score, seq in kept:
+            lps = log_softmax(next_logits(seq[-1]))
+            options = [(lp, w) for w, lp in zip(vocab, lps) if lp > float("-inf")]
+            if {own_best}:
+                options = [max(options)]
+            extensions += [(({add_score}) + lp, lp, seq + [w]) for lp, w in options]
+        ranked = sorted(extensions, key=lambda c: -c[{rank_by}])[:beams]
+        kept = [(s, q) for s, _, q in ranked]
+    return kept
+'''
+
+BEAM_MISTAKES = {
+    "copies of the prompt": (dict(copies="beams", own_best="False", add_score="score", rank_by=0),
+                             "two beams are the same sequence"),
+    "each beam's own best word": (dict(copies="1", own_best="len(kept) > 1", add_score="score", rank_by=0),
+                                  "not each beam's own best word"),
+    "ranked by the last word": (dict(copies="1", own_best="False", add_score="score", rank_by=1),
+                                "not the last word's probability alone"),
+    "score not accumulated": (dict(copies="1", own_best="False", add_score="0.0", rank_by=0),
+                              "Add each new word's log-probability to its own sequence's score"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(BEAM_MISTAKES))
+def test_beam_search_exercise_names_the_mistake(mistake):
+    settings, named = BEAM_MISTAKES[mistake]
+    assert named in failed_messages("beam-search", BEAM.format(**settings))
+
+
+def test_the_sentences_about_the_bigram_beams_are_what_the_blocks_print():
+    block = next(b for b in chapter_blocks(CHAPTER) if b.id == "beam-search")
+    session = verified()[1][block.session]
+    assert session.run(block.id, block.block.solution)["ok"]  # other tests leave wrong answers defined
+    beam_search = session.namespace["beam_search"]
+    best = {beams: " ".join(beam_search("the", 4, beams)[0][1]) for beams in (1, 3, 100)}
+    text = PAGE.read_text(encoding="utf-8")
+    assert best[1] == "the cat and a cat" and f'One beam gives greedy\'s "{best[1]}"' in text
+    assert beam_search("the", 4, 3)[0][0] > beam_search("the", 4, 1)[0][0]  # "three beams find a likelier sequence"
+    assert beam_search("the", 4, 100)[0][0] > beam_search("the", 4, 3)[0][0]  # "enough beams find the likeliest"
+
+
+def test_the_kv_cache_sizes_in_the_text_are_gpt2_smalls():
+    from tests.gpt2.course import model
+
+    config = model.GPTConfig.from_preset("gpt2")
+    per_token = 2 * config.n_layer * config.n_embd  # a key and a value per layer
+    text = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert f"{per_token:,}".replace(",", "{,}") in text
+    assert f"{per_token * 4:,} bytes in float32" in text
+    assert f"about {per_token * 4 * config.block_size / 1e6:.1f} MB" in text
+
+
+def test_the_must_do_line_adds_up_to_the_chapters_time():
+    text = PAGE.read_text(encoding="utf-8")
+    front_time = int(re.search(r"^time: (\d+) min$", text, re.M).group(1))
+    must, optional = (int(m) for m in re.search(r"\*\*Must do\*\* \((\d+) min\).*?\*\*Optional\*\* \((\d+) min\)",
+                                                text, re.S).groups())
+    assert must + optional == front_time
