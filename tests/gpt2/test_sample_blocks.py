@@ -110,6 +110,10 @@ def test_the_kv_cache_sizes_in_the_text_are_gpt2_smalls():
 def test_the_must_do_line_adds_up_to_the_chapters_time():
     text = PAGE.read_text(encoding="utf-8")
     front_time = int(re.search(r"^time: (\d+) min$", text, re.M).group(1))
-    must, optional = (int(m) for m in re.search(r"\*\*Must do\*\* \((\d+) min\).*?\*\*Optional\*\* \((\d+) min\)",
-                                                text, re.S).groups())
+    must, optional = (int(m) for m in re.search(r"\*\*Must do:\*\*.*?about (\d+) minutes.*?\*\*Optional:\*\*.*?"
+                                                r"about (\d+) minutes", text, re.S).groups())
     assert must + optional == front_time
+    marks = re.findall(r"^\*(Must do|Optional) · about (\d+) min · difficulty [1-5]/5\*$", text, re.M)
+    exercises = re.findall(r"^### Exercise", text, re.M)
+    assert len(marks) == len(exercises), "every exercise has a time, a difficulty and must do / optional"
+    assert sum(int(t) for kind, t in marks if kind == "Optional") == optional
