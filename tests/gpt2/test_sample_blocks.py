@@ -1,4 +1,4 @@
-"""Chapter 6's browser exercises catch plausible wrong answers by name, and its figures come from code."""
+"""Chapters 1, 2 and 6: browser exercises catch plausible wrong answers by name; examples in the text come from code."""
 
 from __future__ import annotations
 
@@ -117,3 +117,18 @@ def test_the_must_do_line_adds_up_to_the_chapters_time():
     exercises = re.findall(r"^### Exercise", text, re.M)
     assert len(marks) == len(exercises), "every exercise has a time, a difficulty and must do / optional"
     assert sum(int(t) for kind, t in marks if kind == "Optional") == optional
+
+
+def test_the_tokens_chapter_1_points_at_are_what_its_training_learns():
+    """Chapter 1 names learned tokens as examples of BPE without word boundaries; they must be learned."""
+    sessions = {}
+    verify_in_process(chapter_blocks("01-tokenization.md"), sessions)
+    trained = next(s.namespace for s in sessions.values() if "merges" in s.namespace and "train_bpe" in s.namespace)
+    learned = [trained["vocab"][i] for i in trained["merges"].values()]
+    text = " ".join((ROOT / "docs" / "gpt2" / "01-tokenization.md").read_text(encoding="utf-8").split())
+    assert "Notice tokens such as `b's '`, `b'e '` and `b't '`" in text
+    assert {b"s ", b"e ", b"t "} <= set(learned[:12])  # shown in the table of the first 12 merges
+    assert learned[0] == b" t" and "The first merge, `b' t'`" in text
+    assert b". " in learned and b"s a" in learned and "(`b'. '`)" in text and "(`b's a'`)" in text
+    ranks = next(s.namespace["ranks"] for s in sessions.values() if "ranks" in s.namespace)
+    assert min(ranks, key=lambda token: ranks[token] if len(token) > 1 else 10**9) == b" t"  # GPT-2's first merge
