@@ -124,7 +124,8 @@ def _wheels(kit: Kit, report: Report, platforms, python_versions, wheels_from, d
         source = f"whatever {wheels_from} held" if wheels_from else described
         report.notes.append(f"Wheels are for: {source}.")
     for problem in problems:
-        cmd = " ".join(shlex.quote(c) for c in ["python", *wheels.pip_download_command(wanted, Path("WHEELS_DIR"))[1:]])
+        cmd = " && ".join(" ".join(shlex.quote(c) for c in ["python", *step[1:]])
+                          for step in wheels.pip_download_commands(wanted, Path("WHEELS_DIR")))
         report.missing.append(f"{problem}. At home: {cmd} then prepare again with --wheels-from WHEELS_DIR")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -23,14 +24,22 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # CPU builds; PyPI's Linux torch pulls CUDA (GBs)
 
 
+def _is_torch(requirement: str) -> bool:
+    return canonicalize_name(Requirement(requirement).name) == "torch"
+
+
 def pip_download_command(requirements: list[str], dest: Path, platform: str | None = None,
-                         python_version: str | None = None) -> list[str]:
-    """The `pip download` for one target (platform tag such as manylinux_2_28_x86_64, macosx_11_0_arm64,
-    win_amd64; None: this machine) and Python version ("3.11"; None: this interpreter's)."""
+                         python_version: str | None = None, index_url: str | None = None,
+                         no_deps: bool = False) -> list[str]:
+    """One `pip download` for one target (platform tag such as manylinux_2_28_x86_64,
+    macosx_11_0_arm64, win_amd64; None: this machine) and Python version ("3.11"; None: this
+    interpreter's). Wheels already in `dest` count as found (--find-links)."""
     cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", str(dest),
-           "--disable-pip-version-check", "--progress-bar", "off"]
-    if any(canonicalize_name(Requirement(r).name) == "torch" for r in requirements):
-        cmd += ["--extra-index-url", TORCH_CPU_INDEX]
+           "--find-links", str(dest), "--disable-pip-version-check", "--progress-bar", "off"]
+    if index_url:
+        cmd += ["--index-url", index_url]
+    if no_deps:
+        cmd.append("--no-deps")
     if platform:
         cmd += ["--platform", platform]
     if python_version:
@@ -38,17 +47,51 @@ def pip_download_command(requirements: list[str], dest: Path, platform: str | No
     return cmd + list(requirements)
 
 
+def pip_download_commands(requirements: list[str], dest: Path, platform: str | None = None,
+                          python_version: str | None = None) -> list[list[str]]:
+    """The downloads for one target: torch alone from PyTorch's CPU index, never from PyPI (whose
+    Linux torch is the CUDA build with several GB of nvidia-* wheels, and is what pip would fall
+    back to if the CPU index were only an extra index); then everything else from PyPI, torch's own
+    dependencies included (pip finds the CPU torch already in `dest`)."""
+    torch = [r for r in requirements if _is_torch(r)]
+    rest = [r for r in requirements if not _is_torch(r)]
+    commands = []
+    if torch:
+        commands.append(pip_download_command(torch, dest, platform, python_version,
+                                             index_url=TORCH_CPU_INDEX, no_deps=True))
+    commands.append(pip_download_command(rest + torch, dest, platform, python_version))
+    return commands
+
+
 def download(requirements: list[str], dest: Path, platform: str | None, python_version: str | None,
              timeout: float = 3600) -> tuple[bool, str]:
-    """Run pip download for one target; (ok, pip's last lines)."""
+    """Run the pip downloads for one target; (ok, pip's last lines). The second call is pinned to
+    the exact CPU torch the first one fetched (else pip would prefer a newer CUDA torch on PyPI);
+    if no CPU torch could be fetched, the rest is still downloaded, without torch."""
     dest.mkdir(parents=True, exist_ok=True)
-    cmd = pip_download_command(requirements, dest, platform, python_version)
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return False, f"pip download timed out after {timeout:.0f} s"
-    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-5:])
-    return result.returncode == 0, tail
+    commands = pip_download_commands(requirements, dest, platform, python_version)
+    failed, torch_pin = [], None
+    for i, cmd in enumerate(commands):
+        last = i == len(commands) - 1
+        if last and len(commands) == 2:   # replace the torch requirement by the wheel fetched, or drop it
+            cmd = [c for c in cmd if not (c in requirements and _is_torch(c))] + ([torch_pin] if torch_pin else [])
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            failed.append(f"pip download timed out after {timeout:.0f} s")
+            continue
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            failed.append("\n".join(output.strip().splitlines()[-5:]))
+        elif not last:
+            torch_pin = _torch_pin(output)
+    return not failed, "\n".join(failed)
+
+
+def _torch_pin(pip_output: str) -> str | None:
+    """torch==VERSION of the torch wheel pip saved or found ("Saved .../torch-2.13.0+cpu-...whl")."""
+    names = re.findall(r"(torch-[^\s/]+\.whl)", pip_output)
+    return f"torch=={parse_wheel_filename(names[-1])[1]}" if names else None
 
 
 def copy_from(folder: Path, dest: Path) -> list[Path]:

@@ -4,6 +4,8 @@ shut down when the module's tests end."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import subprocess
@@ -11,17 +13,19 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from build_tools.venue import downloads, prepare, pyodide_packages, sitebuild, tiktoken_cache
+from build_tools.venue import wheels as venue_wheels
 from build_tools.venue.__main__ import main as venue_main
 from build_tools.venue.layout import Kit
 from build_tools.venue.requirements import notebook_requirements
 from build_tools.venue.server import client_allowed, instructions, make_server
 from build_tools.venue.tiktoken_cache import RANKS, cache_name
-from build_tools.venue.wheels import TORCH_CPU_INDEX, pip_download_command
+from build_tools.venue.wheels import TORCH_CPU_INDEX, pip_download_commands
 
 # pip with no user or site configuration (constraints files, mirrors) and no network fallback.
 CLEAN_PIP_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
@@ -69,11 +73,65 @@ def test_notebook_requirements_are_read_from_the_install_cells():
     assert found["torch"]["requirement"] == "torch>=2.4"  # "torch" and "torch>=2.4" merged
 
 
-def test_pip_download_command_targets_a_platform_and_cpu_torch(tmp_path):
-    cmd = pip_download_command(["torch>=2.4", "tiktoken"], tmp_path, "win_amd64", "3.11")
-    assert "--only-binary=:all:" in cmd and cmd[cmd.index("--platform") + 1] == "win_amd64"
-    assert cmd[cmd.index("--extra-index-url") + 1] == TORCH_CPU_INDEX
-    assert "--extra-index-url" not in pip_download_command(["tiktoken"], tmp_path)
+def test_torch_is_downloaded_alone_from_the_cpu_index_then_the_rest_from_pypi(tmp_path):
+    first, second = pip_download_commands(["torch>=2.4", "tiktoken"], tmp_path, "win_amd64", "3.11")
+    assert first[first.index("--index-url") + 1] == TORCH_CPU_INDEX and "--no-deps" in first
+    assert first[-1] == "torch>=2.4" and "tiktoken" not in first
+    assert "--index-url" not in second and second[second.index("--platform") + 1] == "win_amd64"
+    assert second[second.index("--find-links") + 1] == str(tmp_path)   # finds the CPU torch there
+    assert len(pip_download_commands(["tiktoken"], tmp_path)) == 1
+
+
+def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
+    """A minimal installable wheel, enough for pip's resolver."""
+    dist = f"{name}-{version}.dist-info"
+    files = {f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                 + "".join(f"Requires-Dist: {r}\n" for r in requires),
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+
+    def digest(text: str) -> str:
+        return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+    record = "".join(f"{path},sha256={digest(text)},{len(text.encode())}\n" for path, text in files.items())
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as whl:
+        for name_in_zip, text in {**files, f"{dist}/RECORD": record + f"{dist}/RECORD,,\n"}.items():
+            whl.writestr(name_in_zip, text)
+    return path
+
+
+@pytest.fixture
+def two_indexes(tmp_path, monkeypatch):
+    """A stand-in for PyTorch's CPU index (torch 2.13.0+cpu) and for PyPI, whose newer torch is the
+    CUDA build that drags in nvidia wheels: the trap the kit must never fall into."""
+    cpu, pypi, made = tmp_path / "cpu", tmp_path / "pypi", tmp_path / "made"
+    venue_wheels.write_index([_wheel(made, "torch", "2.13.0+cpu", ("filelock",))], cpu)
+    venue_wheels.write_index([_wheel(made, "torch", "2.14.1", ("filelock", "nvidia_cublas")),
+                              _wheel(made, "nvidia_cublas", "13.1"), _wheel(made, "filelock", "3.20"),
+                              _wheel(made, "tiktoken", "0.14")], pypi)
+    monkeypatch.setattr(venue_wheels, "TORCH_CPU_INDEX", cpu.as_uri())
+    for key, value in {**CLEAN_PIP_ENV, "PIP_INDEX_URL": pypi.as_uri()}.items():
+        monkeypatch.setenv(key, value)
+    for key in set(os.environ) - set(CLEAN_PIP_ENV) - {"PIP_INDEX_URL"}:
+        if key.startswith("PIP_"):
+            monkeypatch.delenv(key)
+    return tmp_path
+
+
+def test_the_kit_gets_cpu_torch_with_its_dependencies_and_never_the_cuda_build(two_indexes):
+    dest = two_indexes / "out"
+    ok, log = venue_wheels.download(["torch>=2.4", "tiktoken"], dest, None, None, timeout=300)
+    assert ok, log
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "filelock-3.20-py3-none-any.whl", "tiktoken-0.14-py3-none-any.whl", "torch-2.13.0+cpu-py3-none-any.whl"]
+
+
+def test_without_the_cpu_index_the_kit_has_no_torch_rather_than_the_cuda_build(two_indexes, monkeypatch):
+    monkeypatch.setattr(venue_wheels, "TORCH_CPU_INDEX", (two_indexes / "nowhere").as_uri())
+    dest = two_indexes / "out"
+    ok, log = venue_wheels.download(["torch>=2.4", "tiktoken"], dest, None, None, timeout=300)
+    assert not ok and "torch" in log
+    assert sorted(p.name for p in dest.iterdir()) == ["tiktoken-0.14-py3-none-any.whl"]
 
 
 def test_readme_says_what_is_inside_and_what_is_missing(kit):
