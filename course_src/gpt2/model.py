@@ -10,7 +10,6 @@ Shapes: B batch, T time (sequence length), C channels (n_embd), nh heads, hs hea
 V vocabulary size.
 """
 
-import inspect
 import math
 from dataclasses import dataclass, replace
 
@@ -279,23 +278,6 @@ class GPT(nn.Module):
     def estimate_flops_per_token(self, seq_len):
         """Training FLOPs per token of this model at sequence length seq_len (see flops_per_token)."""
         return flops_per_token(self.config, seq_len)
-
-    def configure_optimizers(self, weight_decay, learning_rate, betas=(0.9, 0.95), eps=1e-8, device_type="cpu"):
-        """AdamW (Loshchilov & Hutter, 2019) with decay only on matrices (matmul weights and embeddings).
-
-        Biases and LayerNorm gains stay undecayed: shrinking a gain towards zero is not a
-        simplicity prior, it just fights the normalisation.
-        """
-        params = [p for p in self.parameters() if p.requires_grad]
-        decay = [p for p in params if p.dim() >= 2]  # (out, in) weights and (V, C) embeddings
-        no_decay = [p for p in params if p.dim() < 2]  # biases and LayerNorm weights
-        groups = [
-            {"params": decay, "weight_decay": weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ]
-        # The fused kernel updates every tensor in one launch; it exists for CUDA tensors.
-        fused = device_type == "cuda" and "fused" in inspect.signature(torch.optim.AdamW).parameters
-        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=eps, fused=fused)
 
     # ------------------------------------------------------------------------------------------
     # OpenAI's weights
