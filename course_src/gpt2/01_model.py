@@ -26,6 +26,8 @@
 #
 # **Plan.** About 2 hours in all. Every section is *must do*: each module is used by the next. Each
 # section says its time and difficulty (1 = a few lines you can write from the formula, 5 = hard).
+# In the exercise version each `raise NotImplementedError("Exercise N: ...")` marks code for you to
+# write (a class has one per method); the check after it runs your code.
 #
 # | Section | Time | Difficulty |
 # |---|---|---|
@@ -434,7 +436,7 @@ check_load(load_hf_weights, GPT)
 #
 # *About 5 min · run it*
 #
-# Online, this downloads OpenAI's GPT-2 small from the Hugging Face Hub (500 MB) and loads it into
+# Online, this fetches OpenAI's GPT-2 small from the Hugging Face Hub (about 500 MB) and loads it into
 # your GPT; in a smoke run or offline it uses a small randomly initialised Hugging Face model
 # instead, whose text is noise. Both models then run the same prompt in float64 on the CPU: its
 # rounding error is about 1e-16 per operation, so correct code agrees with Hugging Face far below

@@ -524,7 +524,10 @@ def _check_structure(model, config):
     lm_head = getattr(model, "lm_head", None)
     if not isinstance(lm_head, nn.Linear) or lm_head.bias is not None:
         _fail("GPT.lm_head should be nn.Linear(n_embd, vocab_size, bias=False)")
-    if not isinstance(getattr(model, "embed", None), nn.Module) or lm_head.weight is not model.embed.wte.weight:
+    if not all(isinstance(getattr(model, name, None), nn.Module) for name in ("embed", "h", "ln_f")):
+        _fail("GPT: keep your Embedding as self.embed, the blocks as self.h (an nn.ModuleList) and the final "
+              "LayerNorm as self.ln_f: the checks and the loader go by these names")
+    if lm_head.weight is not model.embed.wte.weight:
         _fail("GPT: tie the unembedding to the token embedding, one Parameter for both: "
               "self.lm_head.weight = self.embed.wte.weight (copying the values is not tying)")
     _expect_params(model, _expected_param_shapes(config), "GPT")

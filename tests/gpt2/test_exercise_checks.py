@@ -170,6 +170,15 @@ def gpt(s, *, tie=True, init=True, residual_std=lambda L: 0.02 / math.sqrt(2 * L
     return Wrong
 
 
+def nanogpt_layout(s):
+    class Wrong(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.transformer = nn.ModuleDict(dict(embed=s["Embedding"](config), ln_f=s["LayerNorm"](config.n_embd)))
+            self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+    return Wrong
+
+
 def loss(targets, *, reduction="mean"):
     def next_token_loss(logits, idx):
         if targets == "unshifted":
@@ -312,6 +321,7 @@ MISTAKES = [
     ("check_gpt", "biases left at nn.Linear's init", lambda s: gpt(s, zero_biases=False), "biases 0"),
     ("check_gpt", "lm_head with a bias", lambda s: gpt(s, head_bias=True), "bias=False"),
     ("check_gpt", "no final LayerNorm", lambda s: gpt(s, ln_f=False), "final LayerNorm ln_f"),
+    ("check_gpt", "nanoGPT's transformer ModuleDict", lambda s: nanogpt_layout(s), "self.embed"),
     ("check_loss", "targets not shifted", lambda s: loss("unshifted"), "not shifted"),
     ("check_loss", "shifted the wrong way", lambda s: loss("backwards"), "wrong way"),
     ("check_loss", "torch.roll", lambda s: loss("roll"), "torch.roll"),
