@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -84,14 +85,30 @@ def download(requirements: list[str], dest: Path, platform: str | None, python_v
         if result.returncode != 0:
             failed.append("\n".join(output.strip().splitlines()[-5:]))
         elif not last:
-            torch_pin = _torch_pin(output)
+            torch_pin, problem = _cpu_torch(output, dest, platform)
+            failed += [problem] if problem else []
     return not failed, "\n".join(failed)
 
 
-def _torch_pin(pip_output: str) -> str | None:
-    """torch==VERSION of the torch wheel pip saved or found ("Saved .../torch-2.13.0+cpu-...whl")."""
+def _linux_x86_64(platform: str | None) -> bool:
+    if platform is None:
+        return sys.platform.startswith("linux") and os.uname().machine == "x86_64"
+    return "linux" in platform and "x86_64" in platform
+
+
+def _cpu_torch(pip_output: str, dest: Path, platform: str | None) -> tuple[str | None, str | None]:
+    """(torch==VERSION of the wheel pip saved or found, a problem). On Linux x86_64 the CPU index's
+    wheels carry the local version +cpu; any other torch there came from a pip configuration (a
+    find-links folder, an extra index) and is the CUDA build: it is deleted, not pinned."""
     names = re.findall(r"(torch-[^\s/]+\.whl)", pip_output)
-    return f"torch=={parse_wheel_filename(names[-1])[1]}" if names else None
+    if not names:
+        return None, "pip reported no torch wheel"
+    version = parse_wheel_filename(names[-1])[1]
+    if _linux_x86_64(platform) and version.local != "cpu":
+        (dest / names[-1]).unlink(missing_ok=True)
+        return None, (f"{names[-1]} is not PyTorch's CPU build (a pip configuration, such as find-links "
+                      f"or an extra index, supplied it); the kit carries no torch rather than the CUDA build")
+    return f"torch=={version}", None
 
 
 def copy_from(folder: Path, dest: Path) -> list[Path]:

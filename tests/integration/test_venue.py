@@ -298,3 +298,14 @@ def test_prepare_refuses_an_invalid_with_requirement(tmp_path, capsys):
         venue_main(["prepare", str(tmp_path / "kit"), "--with", "not a requirement!!"])
     assert exit_.value.code == 2 and "--with" in capsys.readouterr().err
     assert not (tmp_path / "kit").exists()
+
+
+def test_a_cuda_torch_slipped_in_by_a_pip_configuration_is_refused(two_indexes, monkeypatch):
+    # e.g. a find-links folder in pip.conf holding the CUDA build: on Linux x86_64 only "+cpu" passes
+    sneaky = two_indexes / "sneaky"
+    venue_wheels.write_index([_wheel(two_indexes / "made2", "torch", "2.14.1", ("nvidia_cublas",))], sneaky)
+    monkeypatch.setattr(venue_wheels, "TORCH_CPU_INDEX", sneaky.as_uri())
+    dest = two_indexes / "out"
+    ok, log = venue_wheels.download(["torch>=2.4", "tiktoken"], dest, "manylinux_2_28_x86_64", "3.11", timeout=300)
+    assert not ok and "is not PyTorch's CPU build" in log
+    assert sorted(p.name for p in dest.iterdir()) == ["tiktoken-0.14-py3-none-any.whl"]
