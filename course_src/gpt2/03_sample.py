@@ -9,7 +9,8 @@
 #
 # A language model gives a probability for every possible next token; a decoding rule turns
 # those into text. This notebook loads the model trained in the previous notebook (or OpenAI's
-# GPT-2 small when you are online and have no checkpoint) and you write the decoding rules
+# GPT-2 small when you are online and have no checkpoint; the laptop run's character-level model
+# works too) and you write the decoding rules
 # yourself: the top-k and top-p filters, the order in which temperature and filters apply,
 # repetition and frequency penalties, beam search, and a key/value cache that makes each new
 # token cost one position's work instead of the whole prefix's.
@@ -50,11 +51,15 @@ import os
 from pathlib import Path
 
 SMOKE = os.environ.get("SMOKE") == "1"  # tiny settings for CI / a laptop CPU
-CHECKPOINT = Path(os.environ.get("CHECKPOINT", "out/gpt2-smoke/ckpt.pt" if SMOKE else "out/gpt2-124M/ckpt.pt"))
+# The training notebook's checkpoints, the first that exists: its GPU run, then its laptop run.
+CHECKPOINTS = [Path(p) for p in os.environ.get(
+    "CHECKPOINT", "out/smoke/ckpt.pt" if SMOKE else "out/gpt2-124M/ckpt.pt:out/laptop/ckpt.pt").split(":")]
+DATA_DIR = Path(os.environ.get("DATA_DIR", "data"))  # where the training notebook put its data (and tokenizer)
 ALLOW_DOWNLOAD = not SMOKE  # without a checkpoint, fall back to OpenAI's GPT-2 small (online)
 NEW_TOKENS = 12 if SMOKE else 60
 
 # %%
+import json
 import math
 import time
 
@@ -86,9 +91,10 @@ def from_checkpoint(path):
 
 
 def load_model():
-    """(model, where it came from): the trained checkpoint, OpenAI's weights, or a random tiny model."""
-    if CHECKPOINT.is_file():
-        return from_checkpoint(CHECKPOINT)
+    """(model, where it came from): a trained checkpoint, OpenAI's weights, or a random tiny model."""
+    for path in CHECKPOINTS:
+        if path.is_file():
+            return from_checkpoint(path)
     if ALLOW_DOWNLOAD:
         try:
             return GPT2LMHeadModel.from_pretrained("gpt2"), "OpenAI's GPT-2 small"
@@ -99,17 +105,28 @@ def load_model():
     return GPT2LMHeadModel(config), "a randomly initialised tiny model (no checkpoint found)"
 
 
+def tokenizer_for(vocab_size, data_dir):
+    """(encode, decode) for a model with vocab_size outputs: the characters of the laptop run when a
+    prepared data set has exactly that many (its tokenizer.json), otherwise GPT-2's BPE."""
+    metas = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(data_dir).glob("*/tokenizer.json"))]
+    chars = next((m["chars"] for m in metas if m.get("kind") == "char" and len(m["chars"]) == vocab_size), None)
+    if chars is not None:
+        return (lambda text: [chars.index(c) for c in text if c in chars]), (lambda ids: "".join(chars[i] for i in ids))
+    # A padded vocabulary (50,304) has ids the tokenizer does not know: skip them.
+    return enc.encode, (lambda ids: enc.decode([i for i in ids if i < enc.n_vocab]))
+
+
 model, origin = load_model()
 model = model.to(device).eval()
+encode, decode = tokenizer_for(model.config.vocab_size, DATA_DIR)
 print(f"Sampling from {origin}: {sum(p.numel() for p in model.parameters()):,} parameters")
 
 prompt = "The clockmaker said that"
-idx = torch.tensor([enc.encode(prompt)], device=device)  # (1, T)
+idx = torch.tensor([encode(prompt)], device=device)  # (1, T)
 
 
 def show(tokens):
-    """Decode, skipping the ids of a padded vocabulary that the tokenizer does not have."""
-    return enc.decode([t for t in tokens.tolist() if t < enc.n_vocab])
+    return decode(tokens.tolist())
 
 
 with torch.no_grad():

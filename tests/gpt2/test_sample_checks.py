@@ -7,7 +7,9 @@ a message that names the mistake.
 from __future__ import annotations
 
 import importlib
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,7 +20,7 @@ from tests.gpt2.course import definitions, model
 checks = importlib.import_module("sample_checks")  # course_src/gpt2, put on sys.path by tests.gpt2.course
 
 SOLUTIONS = ["top_k_filter", "top_p_filter", "next_token_probs", "repetition_penalty", "frequency_penalty",
-             "beam_search", "KVCache", "forward_with_cache", "CONV1D_WEIGHTS", "from_checkpoint"]
+             "beam_search", "KVCache", "forward_with_cache", "CONV1D_WEIGHTS", "from_checkpoint", "tokenizer_for"]
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +319,25 @@ def test_a_training_checkpoint_loads_into_hugging_face_gpt2_with_the_same_logits
     with torch.no_grad():
         diff = (hf.eval()(idx).logits - ours(idx)[0]).abs().max().item()
     assert diff < 1e-5 and "step 7" in origin
+
+
+def test_the_laptop_runs_character_checkpoint_samples_with_its_own_characters(ns, tmp_path):
+    from dataclasses import asdict
+
+    from tests.gpt2_chapters.make_tokenizer_cases import r50k_base
+
+    ns["enc"] = r50k_base()  # tiktoken's own encoding, offline, from the shipped ranks file
+    ns["json"], ns["Path"] = json, Path
+    chars = "\n !',.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    (tmp_path / "data" / "shakespeare-char").mkdir(parents=True)
+    (tmp_path / "data" / "shakespeare-char" / "tokenizer.json").write_text(json.dumps({"kind": "char", "chars": chars}))
+    (tmp_path / "data" / "smoke").mkdir()
+    (tmp_path / "data" / "smoke" / "tokenizer.json").write_text('{"kind": "char", "chars": "ab"}')
+    config = model.GPTConfig(block_size=16, vocab_size=len(chars), n_layer=1, n_head=2, n_embd=8)
+    torch.save({"model": model.GPT(config).state_dict(), "model_config": asdict(config), "step": 3},
+               tmp_path / "ckpt.pt")
+    hf, _ = ns["from_checkpoint"](tmp_path / "ckpt.pt")
+    encode, decode = ns["tokenizer_for"](hf.config.vocab_size, tmp_path / "data")
+    assert decode(encode("ROMEO: Hello, world.")) == "ROMEO: Hello, world."
+    encode, decode = ns["tokenizer_for"](50304, tmp_path / "data")  # a BPE model: GPT-2's tokenizer
+    assert encode("Hello world") == [15496, 995] and decode([15496, 995, 50300]) == "Hello world"
