@@ -105,6 +105,9 @@ def test_the_kv_cache_sizes_in_the_text_are_gpt2_smalls():
     assert f"{per_token:,}".replace(",", "{,}") in text
     assert f"{per_token * 4:,} bytes in float32" in text
     assert f"about {per_token * 4 * config.block_size / 1e6:.1f} MB" in text
+    d = config.n_embd  # weights (3d² + d² + 8d² per layer and token) vs attention (2td) break even at t = 6d
+    assert 3 * d * d + d * d + 2 * (4 * d) * d == 12 * d * d and f"$t = 6d$, {6 * d:,} positions" in text
+    assert 6 * d > config.block_size and f"its {config.block_size:,}-token" in text
 
 
 def test_the_must_do_line_adds_up_to_the_chapters_time():
