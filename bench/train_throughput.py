@@ -10,6 +10,10 @@ fused AdamW. Prints a Markdown table.
     .venv/bin/python bench/train_throughput.py --only --bf16 --sdpa --compile --pad-vocab --fused-adamw
     .venv/bin/python bench/train_throughput.py --tiny            # CPU smoke test: tiny model, few steps
 
+MFU uses the course's one FLOP convention (model.py's flops_per_token: 6N + 12 L d T per token, N
+without the position table; chapter 7 and the training notebook's log use the same), counted for
+the 50,257 real tokens even when the vocabulary is padded.
+
 CUDA-only switches (TF32, torch.compile, fused AdamW) are reported as skipped on other devices;
 `--compile-on-cpu` runs torch.compile there too (slow to compile).
 """

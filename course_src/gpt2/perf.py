@@ -2,7 +2,10 @@
 
 MFU = (model FLOPs per token x tokens per second) / peak FLOP/s (Chowdhery et al., 2022, PaLM,
 appendix B). Model FLOPs count only the maths the model needs (6N + 12 L H Q T per token), not
-recomputation or padding, so MFU compares fairly across implementations.
+recomputation or padding, so MFU compares fairly across implementations. N is every parameter that
+takes part in a matmul: all but the position table, with the tied token matrix counted once
+(model.py's flops_per_token). Chapter 7's estimates and bench/train_throughput.py use the same
+convention; Kaplan et al.'s 6ND leaves out all embeddings and the attention term, so it gives less.
 """
 
 import re
