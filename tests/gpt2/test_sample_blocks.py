@@ -135,3 +135,13 @@ def test_the_tokens_chapter_1_points_at_are_what_its_training_learns():
     assert b". " in learned and b"s a" in learned and "(`b'. '`)" in text and "(`b's a'`)" in text
     ranks = next(s.namespace["ranks"] for s in sessions.values() if "ranks" in s.namespace)
     assert min(ranks, key=lambda token: ranks[token] if len(token) > 1 else 10**9) == b" t"  # GPT-2's first merge
+
+
+def test_chapter_6_quotes_the_sampling_notebooks_own_estimates():
+    source = (ROOT / "course_src" / "gpt2" / "03_sample.py").read_text(encoding="utf-8")
+    marks = re.findall(r"^# ## Exercise \d+: .*\((must do|optional), about (\d+) min", source, re.M)
+    total, must = sum(int(m) for _, m in marks), sum(int(m) for kind, m in marks if kind == "must do")
+    text = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert len(marks) == 5
+    assert f"(about {total} minutes; its first two exercises, {must} minutes, are the must-dos)" in text
+    assert f"(about {total} min, only the first two exercises are must-dos)" in text
