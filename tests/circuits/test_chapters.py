@@ -59,3 +59,51 @@ def test_chapter_blocks_run_and_exercises_pass_with_solutions_under_cpython(page
     out = run_cpython(jobs)
     for result in out["pages"][f"circuits/{page}"]["results"]:
         assert result["ok"], f"{page} block {result['id']} (line {result['line']}): {result['problem']}"
+
+
+# ---------------------------------------------------------------- claims in the prose of chapters 2, 3 and 5
+# (the behaviour of the shipped model is pinned with torch in test_tools_causal.py and test_tools_weights.py)
+
+def chapter(name: str) -> str:
+    return (ROOT / "docs" / "circuits" / name).read_text()
+
+
+def test_chapter_2_counts_the_multiply_adds_of_both_orders():
+    v, d, dh = 64, 64, 16
+    thin_first = 2 * v * d * dh + v * dh * v            # W_E W_Q, W_E W_K, then (v x dh)(dh x v)
+    full_first = d * dh * d + 2 * v * d * d             # W_QK, then W_E W_QK, then (.) W_E^T
+    text = chapter("02-one-layer.md")
+    assert f"**{thin_first:,}**" in text and f"**{full_first:,}**" in text
+    assert full_first / thin_first == 3 and "three times as many" in text
+
+
+def test_chapter_5_counts_its_forward_passes_and_its_ablation_claims_match_results_json():
+    r = results()
+    passes = 1 + 2 * 4 + len(["induction heads", "previous-token heads"])
+    assert passes == 11 and "eleven forward passes" in chapter("05-take-it-apart.md")
+    prev, zero = r["prev_token_scores"][0], r["zero_ablation"]
+    assert abs(prev[2] - prev[3]) < 0.1 and zero[0][3] > 2 * zero[0][2]   # "nearly the same score ... far more"
+    assert min(zero[1]) == zero[1][2]                                      # "1.2 ... costs the least"
+    assert zero[0][0] < r["clean_loss"] < r["mean_ablation"][0][0]         # the sign flip, on the shipped 256
+
+
+def test_chapter_3_baseline_claims_hold_for_q_k_and_v():
+    import sys
+
+    from build_tools.blocks.contract import runtime_files
+    for folder in sorted({str(p.parent) for p in runtime_files().values()}):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    import circuits_weights as cw
+    import tiny_transformer as tt
+
+    cfg, W = tt.load_weights("circuits/attn2.bin")
+    comp = results()["composition"]
+
+    def z(kind, a, b):
+        s = cw.summary(cw.rotation_baseline(cw.W_OV(W, 0, a), cw.MATRIX[kind](W, 1, b), samples=40, seed=4 * a + b))
+        return (comp[kind][a][b] - s["mean"]) / s["sd"]
+
+    assert all(z("V", a, b) < 0 for a in range(4) for b in range(4))   # "every pair sits below baseline"
+    assert z("Q", 0, 1) > 2.5 and z("Q", 0, 3) > 2.5                   # "0.0 stands out into 1.1 and 1.3"
+    assert all(z("K", 3, b) > 3 for b in range(4))                      # "0.3 ... several sd above"

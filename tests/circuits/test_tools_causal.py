@@ -70,6 +70,7 @@ def test_order_losses_end_at_the_models_own_loss(shipped):
     rows = cc.order_losses(cfg, W, tokens, where)
     assert rows[-1][1] == pytest.approx(cc.loss(cfg, W, tokens, where), abs=1e-9)
     assert rows[2][1] < rows[1][1] - 2, "the layer-1 heads reading the embeddings do the copying"
+    assert rows[3][1] < rows[2][1] and rows[2][1] - rows[3][1] < (rows[1][1] - rows[2][1]) / 4  # "order 2 helps less"
 
 
 def test_explorer_parses_warns_and_cuts_to_the_context(capsys):
@@ -129,6 +130,32 @@ def test_three_layer_1_heads_sink_a_third_of_their_attention_into_bos_and_ablati
     zero = ind.ablated_loss(model, tokens, 20, [(0, 0)], "zero")
     mean = ind.ablated_loss(model, tokens, 20, [(0, 0)], "mean")
     assert zero < clean - 0.05 and mean > clean + 0.05, (zero, clean, mean)
+    with torch.no_grad():
+        hook_cache = {}
+        model.run_with_hooks(tokens, [("blocks.0.attn.hook_z", ind.ablate_head_hook(0)),
+                                      ("blocks.1.attn.hook_pattern", lambda p, hook: hook_cache.update(p=p))])
+    freed = [sc.bos_score(hook_cache["p"][:, h].mean(0), range(21, 41)).item() for h in (0, 1, 3)]
+    assert max(freed) < 0.1, freed  # chapter 5: "zeroing 0.0 removes most of the sink"
+
+
+def test_zeroing_0_0_costs_loss_on_training_like_text(shipped):
+    cfg, W, _ = shipped
+    seqs = cc.training_sequences(12, seed=5)
+    clean = sum(cc.loss(cfg, W, s, range(47)) for s in seqs)
+    zeroed = sum(cc.loss(cfg, W, s, range(47), ablate=[(0, 0)]) for s in seqs)
+    assert zeroed > clean
+
+
+def test_patching_finds_the_previous_token_heads_at_the_first_copy_and_not_head_0_0(shipped):
+    """Chapter 5's patching block, its sequences and its reading."""
+    cfg, W, _ = shipped
+    clean = cc.repeat_sequence(10, seed=11)
+    corrupt = clean[:1] + cc.repeat_sequence(10, seed=12)[1:11] + clean[11:]
+    table = dict(zip(cc.HEADS, cc.patching_table(cfg, W, clean, corrupt, cc.loss_positions(10)), strict=True))
+    first, second = range(2, 11), range(11, 20)
+    assert sum(table[0, 3][p] for p in first) / 9 > 0.2 and max(abs(x) for x in table[0, 0]) < 0.1
+    assert all(max(table[1, h][p] for p in first) < 0.05 for h in range(4))
+    assert max(max(table[1, h][p] for p in second) for h in range(4)) > 0.2
 
 
 def test_removing_the_query_paths_from_layer_0_costs_training_loss_but_helps_the_test(shipped):
