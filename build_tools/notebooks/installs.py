@@ -1,10 +1,8 @@
 """What a notebook pip-installs, read from its install cells: the one reader for the run sheets
 (build_tools/site/programme.py) and the offline venue kit (build_tools/venue/requirements.py).
 
-An install cell is a code cell that runs ``pip install`` (the template in docs/authors/notebooks.md).
-Its requirements are the string literals after "install" in that call, the values of dict literals
-({"torch": "torch>=2.4"}) and the second items of pairs ([("torch", "torch")]) in the same cell;
-each must parse as a packaging ``Requirement``.
+An install cell is a code cell that runs ``pip install`` (the template in docs/authors/notebooks.md);
+``cell_requirements`` says which of its strings are requirements.
 """
 
 from __future__ import annotations
@@ -34,7 +32,11 @@ def install_cells(notebook_json: str) -> list[str]:
 
 
 def cell_requirements(source: str) -> list[str]:
-    """The requirements one install cell names, as normalised strings."""
+    """The requirements one install cell passes to pip, as normalised strings: the string literals
+    after "install" in the pip call; the values of a dict assigned to a name with REQUIRE in it
+    (REQUIREMENTS = {"torch": "torch>=2.4"}); the second items of the pairs a ``for`` loop around
+    the pip call walks (for module, requirement in [("torch", "torch")]). Other strings in the cell
+    (a data-preparation cell may install one package among much else) are not requirements."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -46,11 +48,13 @@ def cell_requirements(source: str) -> list[str]:
             if "pip" in items and "install" in items:
                 after = items[items.index("install") + 1:]
                 found += [s for s in after if isinstance(s, str) and not s.startswith("-")]
-            elif len(node.elts) == 2 and isinstance(node.elts[1], ast.Constant) \
-                    and isinstance(node.elts[1].value, str):
-                found.append(node.elts[1].value)
-        elif isinstance(node, ast.Dict):
-            found += [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+                isinstance(t, ast.Name) and "REQUIRE" in t.id.upper() for t in node.targets):
+            found += [v.value for v in node.value.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        elif isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple)) and _calls_pip(node):
+            found += [pair.elts[1].value for pair in node.iter.elts
+                      if isinstance(pair, ast.Tuple) and len(pair.elts) == 2
+                      and isinstance(pair.elts[1], ast.Constant) and isinstance(pair.elts[1].value, str)]
     out = []
     for text in found:
         try:
@@ -58,6 +62,10 @@ def cell_requirements(source: str) -> list[str]:
         except InvalidRequirement:
             continue
     return out
+
+
+def _calls_pip(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Constant) and n.value == "pip" for n in ast.walk(node))
 
 
 def requirements(notebook_json: str) -> list[str]:

@@ -179,6 +179,13 @@ def test_notebook_requirements_are_read_from_each_install_style():
     assert prog.notebook_requirements('x = ("gelu", "gelu_pytorch_tanh")\nf("data", "manual")') == []
     invalid = 'subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", ".attn.masked_bias", "torch"])'
     assert prog.notebook_requirements(invalid) == ["torch"]
+    # a data-preparation cell that installs one package among much else: its other strings are not
+    # requirements (the venue kit once downloaded PyPI projects named "char", "gpt2" and "val")
+    prep = ('TOKENIZERS = {"char": CharTokenizer, "gpt2": GPT2Tokenizer}\nsplits = [("train", "val")]\n'
+            'for split, name in [("train", "train"), ("val", "val")]:\n    write(split, name)\n'
+            'if DATASET == "fineweb":\n'
+            '    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "datasets>=2.19"])\n')
+    assert prog.notebook_requirements(prep) == ["datasets>=2.19"]
 
 
 def test_a_run_sheet_for_the_training_section_installs_only_the_notebooks_real_requirements():
