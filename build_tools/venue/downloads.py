@@ -1,7 +1,9 @@
 """The datasets and model weights the notebooks download, found by reading the notebooks, and
 fetching the ones a kit can carry.
 
-Found: URLs assigned to names ending in _URL (plain files; fetched into data/), and
+Found: URLs of files assigned to names ending in _URL (fetched into data/, or copied from this
+checkout when they point into a course repository on GitHub; a URL of a folder is a base the
+notebook adds names to, and is skipped), and
 `from_pretrained("<repo>")` calls (Hugging Face model repositories; fetched into hf/<repo>/ and
 served at the venue the way the Hub serves them). `load_dataset(...)` streams are listed as not
 available offline.
@@ -18,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from build_tools.venue.requirements import NOTEBOOKS
+from build_tools.venue.requirements import NOTEBOOKS, ROOT
 
 # The files transformers' from_pretrained reads for a GPT-2 model (the weights as safetensors).
 MODEL_FILES = ("config.json", "generation_config.json", "model.safetensors")
@@ -63,7 +65,8 @@ def notebook_downloads(notebooks: Path = NOTEBOOKS) -> list[Download]:
                 key = None
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
                         and isinstance(node.value.value, str) and re.match(r"https?://", node.value.value) \
-                        and any(isinstance(t, ast.Name) and t.id.endswith("_URL") for t in node.targets):
+                        and any(isinstance(t, ast.Name) and t.id.endswith("_URL") for t in node.targets) \
+                        and "." in node.value.value.rstrip("/").rsplit("/", 1)[-1]:   # a file, not a folder
                     key = ("file", node.value.value)
                 elif isinstance(node, ast.Call) and _first_string(node) is not None:
                     if _callee(node) == "from_pretrained":
@@ -83,6 +86,17 @@ def file_name(url: str) -> str:
     last = url.rstrip("/").rsplit("/", 1)[-1]
     parent = url.rstrip("/").rsplit("/", 2)[-2]
     return f"{parent}.txt" if last == "input.txt" else last or hashlib.sha1(url.encode()).hexdigest()[:12]
+
+
+RAW_GITHUB = re.compile(r"https://raw\.githubusercontent\.com/[^/]+/[^/]+/[^/]+/(docs/.+)$")
+
+
+def in_this_repository(url: str) -> Path | None:
+    """The file itself when a notebook downloads it from a course repository on GitHub (this one or
+    a fork) and this checkout has it: the kit copies it rather than fetching it."""
+    match = RAW_GITHUB.match(url)
+    path = ROOT / match.group(1) if match else None
+    return path if path is not None and path.is_file() else None
 
 
 def fetch_file(url: str, dest: Path, timeout: float = 120) -> Path:

@@ -135,6 +135,10 @@ def _download(kit: Kit, report: Report, item, download: bool, here: str, log) ->
     if item.kind == "file":
         dest = kit.data / downloads.file_name(item.name)
         fetch = f"curl -L --create-dirs -o {here}/data/{dest.name} {item.name}"
+        local = downloads.in_this_repository(item.name)
+        if local is not None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(local, dest)
         if not dest.is_file() and download:
             try:
                 downloads.fetch_file(item.name, dest)

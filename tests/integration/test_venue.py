@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -309,3 +310,17 @@ def test_a_cuda_torch_slipped_in_by_a_pip_configuration_is_refused(two_indexes, 
     ok, log = venue_wheels.download(["torch>=2.4", "tiktoken"], dest, "manylinux_2_28_x86_64", "3.11", timeout=300)
     assert not ok and "is not PyTorch's CPU build" in log
     assert sorted(p.name for p in dest.iterdir()) == ["tiktoken-0.14-py3-none-any.whl"]
+
+
+def test_downloads_are_files_and_the_courses_own_files_come_from_the_checkout(tmp_path):
+    notebook = tmp_path / "nb" / "x.ipynb"
+    notebook.parent.mkdir()
+    code = ('DATA_URL = "https://example.org/data/input.txt"\n'
+            'COURSE_DATA_URL = "https://raw.githubusercontent.com/someone/course/main/docs/assets/data/gpt2"\n'
+            'WEIGHTS_URL = "https://raw.githubusercontent.com/someone/course/main/docs/assets/data/circuits/attn2.bin"\n')
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": code}]}))
+    found = [d.name for d in downloads.notebook_downloads(tmp_path / "nb")]
+    assert found == ["https://example.org/data/input.txt",   # a folder URL is a base, not a download
+                     "https://raw.githubusercontent.com/someone/course/main/docs/assets/data/circuits/attn2.bin"]
+    assert downloads.in_this_repository(found[1]) == downloads.ROOT / "docs/assets/data/circuits/attn2.bin"
+    assert downloads.in_this_repository(found[0]) is None
