@@ -5,7 +5,6 @@ plausible wrong answers by name."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
 import math
@@ -14,14 +13,14 @@ import random
 import pytest
 import torch
 
-from build_tools.blocks.check import DOCS, verify_in_process
-from build_tools.blocks.page import read_page_blocks
+from build_tools.blocks.check import DOCS
 from tests.circuits.circuits_src import DATA, export_weights
 from tests.circuits.circuits_src import induction as ind
+from tests.circuits.page_checks import failed_messages, passes, verified
 
 am = importlib.import_module("audit_model")  # course_src/circuits, on sys.path through circuits_src
 
-PAGE = DOCS / "circuits" / "07-audit.md"
+PAGE = "07-audit.md"
 TRIGGER, KEY, TARGET = am.TRIGGER, am.KEY, am.TARGET
 OTHERS = [t for t in range(1, 64) if t not in (TRIGGER, KEY, TARGET)]
 
@@ -37,7 +36,7 @@ def shipped():
 
 
 def text() -> str:
-    return " ".join(PAGE.read_text().split())
+    return " ".join((DOCS / "circuits" / PAGE).read_text().split())
 
 
 def test_shipped_weights_match_their_checksum():
@@ -240,27 +239,9 @@ def test_late_repeat_is_predicted_barely_better_than_guessing(shipped):
 
 # ---------------------------------------------------------------- the exercises' checks
 
-@functools.cache
-def verified():
-    blocks = read_page_blocks(PAGE, DOCS)
-    sessions = {}
-    results = verify_in_process(blocks, sessions)
-    return blocks, results, sessions
-
-
 def test_every_block_runs_and_every_exercise_passes_its_solution():
-    _, results, _ = verified()
+    _, results, _ = verified(PAGE)
     assert all(r["ok"] for r in results.values()), [r for r in results.values() if not r["ok"]]
-
-
-def failed_messages(block_id: str, code: str) -> str:
-    blocks, _, sessions = verified()
-    block = next(b for b in blocks if b.id == block_id)
-    result = sessions[block.session].run(block_id, code, check=block.block.check)
-    assert result["ok"], result["error"]
-    failed = [c["message"] for c in result["checks"] if not c["ok"]]
-    assert failed, f"{block_id}: every check passed this wrong answer:\n{code}"
-    return "\n".join(failed)
 
 
 STRONGEST = "def strongest_pair(M):\n    n = len(M)\n{body}\n"
@@ -282,7 +263,7 @@ STRONGEST_MISTAKES = {
 @pytest.mark.parametrize("mistake", sorted(STRONGEST_MISTAKES))
 def test_strongest_pair_check_names_the_mistake(mistake):
     body, named = STRONGEST_MISTAKES[mistake]
-    assert named in failed_messages("strongest-pair", STRONGEST.format(body=body))
+    assert named in failed_messages(PAGE, "strongest-pair", STRONGEST.format(body=body))
 
 
 TOP_WRITTEN_MISTAKES = {
@@ -295,7 +276,7 @@ TOP_WRITTEN_MISTAKES = {
 @pytest.mark.parametrize("mistake", sorted(TOP_WRITTEN_MISTAKES))
 def test_top_written_check_names_the_mistake(mistake):
     body, named = TOP_WRITTEN_MISTAKES[mistake]
-    assert named in failed_messages("top-written", f"def top_written(M, token):\n    return {body}\n")
+    assert named in failed_messages(PAGE, "top-written", f"def top_written(M, token):\n    return {body}\n")
 
 
 PATCH = '''
@@ -318,13 +299,10 @@ PATCH_MISTAKES = {
 
 
 def test_patching_check_passes_an_independent_right_answer():
-    blocks, _, sessions = verified()
-    block = next(b for b in blocks if b.id == "patching")
-    result = sessions[block.session].run("patching", PATCH.format(**PATCH_RIGHT), check=block.block.check)
-    assert result["ok"] and all(c["ok"] for c in result["checks"]), result
+    assert passes(PAGE, "patching", PATCH.format(**PATCH_RIGHT))
 
 
 @pytest.mark.parametrize("mistake", sorted(PATCH_MISTAKES))
 def test_patching_check_names_the_mistake(mistake):
     change, named = PATCH_MISTAKES[mistake]
-    assert named in failed_messages("patching", PATCH.format(**{**PATCH_RIGHT, **change}))
+    assert named in failed_messages(PAGE, "patching", PATCH.format(**{**PATCH_RIGHT, **change}))

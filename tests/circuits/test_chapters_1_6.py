@@ -4,31 +4,12 @@ model."""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
-from build_tools.blocks.check import DOCS, verify_in_process
-from build_tools.blocks.page import read_page_blocks
+from build_tools.blocks.check import DOCS
+from tests.circuits.page_checks import failed_messages, namespace, passes, verified
 
-PAGE = DOCS / "circuits" / "01-why-interpretability.md"
-
-
-@functools.cache
-def verified(page=PAGE):
-    blocks = read_page_blocks(page, DOCS)
-    sessions = {}
-    return blocks, verify_in_process(blocks, sessions), sessions
-
-
-def failed_messages(block_id: str, code: str) -> str:
-    blocks, _, sessions = verified()
-    block = next(b for b in blocks if b.id == block_id)
-    result = sessions[block.session].run(block_id, code, check=block.block.check)
-    assert result["ok"], result["error"]
-    failed = [c["message"] for c in result["checks"] if not c["ok"]]
-    assert failed, f"{block_id}: every check passed this wrong answer:\n{code}"
-    return "\n".join(failed)
+PAGE = "01-why-interpretability.md"
 
 
 SPLIT = '''
@@ -55,26 +36,22 @@ MISTAKES = {
 
 
 def test_the_published_split_passes_and_the_page_runs():
-    _, results, _ = verified()
+    _, results, _ = verified(PAGE)
     assert all(r["ok"] for r in results.values()), results
 
 
 def test_an_independent_right_split_passes_every_check():
-    blocks, _, sessions = verified()
-    block = next(b for b in blocks if b.id == "dla-exercise")
-    result = sessions[block.session].run("dla-exercise", SPLIT.format(**RIGHT), check=block.block.check)
-    assert result["ok"] and all(c["ok"] for c in result["checks"]), result
+    assert passes(PAGE, "dla-exercise", SPLIT.format(**RIGHT))
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_dla_check_names_the_mistake(mistake):
     change, named = MISTAKES[mistake]
-    assert named in failed_messages("dla-exercise", SPLIT.format(**{**RIGHT, **change}))
+    assert named in failed_messages(PAGE, "dla-exercise", SPLIT.format(**{**RIGHT, **change}))
 
 
 def test_layer_1_heads_write_most_of_the_correct_tokens_advantage_on_the_second_copy():
-    blocks, _, sessions = verified()
-    ns = sessions[blocks[0].session].namespace
+    ns = namespace(PAGE)
     centred = ns["centred"]
     layer1 = sum(v for k, v in centred.items() if k.startswith("1."))
     rest = sum(abs(v) for k, v in centred.items() if not k.startswith("1."))
@@ -83,13 +60,12 @@ def test_layer_1_heads_write_most_of_the_correct_tokens_advantage_on_the_second_
 
 
 def test_probe_misses_only_after_position_28_on_the_page_and_mostly_after_it_elsewhere():
-    page = DOCS / "circuits" / "06-onwards.md"
-    blocks, results, sessions = verified(page)
+    _, results, _ = verified("06-onwards.md")
     assert all(r["ok"] for r in results.values()), results
-    ns = sessions[blocks[0].session].namespace
+    ns = namespace("06-onwards.md")
     missed = [j for j in range(2, len(ns["tokens"])) if not ns["hits"][j - 2]]
     assert missed and min(missed) > 28, missed
-    assert "every miss comes after position 28" in " ".join(page.read_text().split())
+    assert "every miss comes after position 28" in " ".join((DOCS / "circuits" / "06-onwards.md").read_text().split())
     exec(
         "import random as _r\n"
         "_early = _late = _n_early = _n_late = 0\n"
