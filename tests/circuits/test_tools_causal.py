@@ -170,3 +170,35 @@ def test_removing_the_query_paths_from_layer_0_costs_training_loss_but_helps_the
     no_q = mean(lambda s: {"read": cc.path_ablation(cfg, W, s, [(0, h) for h in range(4)], "q")})
     no_q00 = mean(lambda s: {"read": cc.path_ablation(cfg, W, s, [(0, 0)], "q")})
     assert 0.1 < no_q - clean < 0.3 and 0.03 < no_q00 - clean < 0.15, (clean, no_q, no_q00)
+
+
+def test_chapter_5_blocks_show_what_its_text_says_on_their_own_small_samples(shipped):
+    """The page computes on few sequences (it runs in a browser); its prose must hold for those too."""
+    import random
+
+    cfg, W, _ = shipped
+    rng = random.Random(0)  # block "per-token-loss"
+    first_copy = [rng.randrange(1, 64) for _ in range(20)]
+    tokens, where = [0] + first_copy + first_copy, cc.loss_positions(20)
+    clean = cc.loss(cfg, W, tokens, where)
+    means = cc.head_means(cfg, W, cc.training_sequences(8))
+    key = [(0, 0)]
+    assert cc.loss(cfg, W, tokens, where, ablate=key) < clean
+    assert cc.loss(cfg, W, tokens, where, replace=cc.mean_ablation(means, key, 41, per_position=False)) > clean
+    assert cc.loss(cfg, W, tokens, where, replace=cc.mean_ablation(means, key, 41)) > clean
+
+    train = cc.training_sequences(4, seed=1)  # block "path-ablation-exercise"
+
+    def both(heads):
+        make = (lambda t: {"read": cc.path_ablation(cfg, W, t, heads, "q")}) if heads else (lambda t: {})
+        return (sum(cc.loss(cfg, W, t, range(47), **make(t)) for t in train) / 4,
+                cc.loss(cfg, W, tokens, where, **make(tokens)))
+
+    none, only, every = both([]), both([(0, 0)]), both([(0, h) for h in range(4)])
+    assert none[0] < only[0] < every[0] and every[1] < none[1] and only[1] < none[1], (none, only, every)
+
+    def shifted(k):  # block "shifted-repeat"
+        return sum(cc.loss(cfg, W, t, cc.loss_positions(10, k))
+                   for t in (cc.repeat_sequence(10, prefix=k, seed=s) for s in range(3))) / 3
+
+    assert shifted(0) < 1.0 and shifted(27) > 3.5
