@@ -53,7 +53,7 @@ H100_PEAK = CHIPS["H100"][0]
 
 def peak(chip="H100", precision="16-bit") -> float:
     """Peak FLOP per second of one `chip` at `precision` ("16-bit" or "8-bit"), from CHIPS."""
-    if chip not in CHIPS:
+    if not isinstance(chip, str) or chip not in CHIPS:
         raise InputError(f"chip = {chip!r} is not in the list: use one of {', '.join(map(repr, CHIPS))}.")
     if precision not in PRECISIONS:
         raise InputError(f"precision = {precision!r}: use \"16-bit\" or \"8-bit\".")
@@ -128,6 +128,7 @@ def training_cost(flop, peak_flop_per_second, utilisation, dollars_per_chip_hour
 
 def cost_after(cost_today, years, doubling_years) -> float:
     """The same compute, bought `years` later, if price-performance doubles every `doubling_years`."""
+    cost_today = require("cost_today", cost_today, 0, 1e15)
     years = require("years", years, 0, 50)
     doubling = require("doubling_years", doubling_years, 0.25, 20)
     return cost_today / 2 ** (years / doubling)
@@ -260,7 +261,9 @@ def days_to_reach(threshold_flop, chips, peak_flop_per_second, utilisation) -> f
     """Days that `chips` chips need to deliver `threshold_flop`."""
     threshold = require("threshold_flop", threshold_flop, 1e15, 1e35)
     chips = require("chips", chips, 1, 1e9)
-    return threshold / (chips * peak_flop_per_second * utilisation * SECONDS_PER_DAY)
+    peak = require("peak_flop_per_second", peak_flop_per_second, 1e9, 1e18)
+    used = require("utilisation", utilisation, 0.01, 1)
+    return threshold / (chips * peak * used * SECONDS_PER_DAY)
 
 
 def _days(days: float) -> str:
@@ -289,6 +292,7 @@ def monitoring_job(threshold_flop, max_days, peak_flop_per_second, utilisation,
 
 def chips_needed_later(min_chips_today, years, chip_doubling_years, algorithm_halving_months=None) -> int:
     """Cluster size that matches today's threshold run after `years` of progress."""
+    min_chips_today = require("min_chips_today", min_chips_today, 1, 1e9)
     years = require("years", years, 0, 30)
     chip_doubling = require("chip_doubling_years", chip_doubling_years, 0.25, 20)
     factor = 2 ** (years / chip_doubling)
@@ -302,6 +306,7 @@ def shrinking_scope(min_chips, chip_doubling_years, algorithm_halving_months) ->
     """Chart and table of the cluster that will be enough in 0–6 years, with better chips alone
     and with better chips and algorithms, starting from today's `min_chips`."""
     min_chips = require("min_chips", min_chips, 1, 1e9)
+    require("algorithm_halving_months", algorithm_halving_months, 1, 240)   # the chart needs both lines
     years = [y / 2 for y in range(0, 13)]
     hardware_only = [chips_needed_later(min_chips, y, chip_doubling_years) for y in years]
     with_algorithms = [chips_needed_later(min_chips, y, chip_doubling_years, algorithm_halving_months)

@@ -6,6 +6,7 @@ functions (forms, outputs, error demos) is tested in tests/governance/test_calcu
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 
@@ -227,3 +228,24 @@ def test_monitoring_job_says_how_fast_the_largest_listed_cluster_crosses(capsys)
 def test_scope_refuses_an_impossible_minimum():
     with pytest.raises(InputError, match="min_chips"):
         gc.in_scope([10, 20], -5)
+
+
+PUBLIC_INPUTS = dict(parameters=405e9, tokens=15.6e12, chips=16_000, peak_flop_per_second=H100, utilisation=0.4,
+                     days=80, flop=3.8e25, dollars_per_chip_hour=2, price_performance_doubling_years=2.5,
+                     cost_today=1e6, years=3, doubling_years=2.5, doubling_months=6, threshold_flop=1e26,
+                     max_days=180, watts_per_chip_all_in=1400, clusters=[20_000, 100], cluster_sizes=[20_000, 100],
+                     min_chips=16_254, min_chips_today=16_254, chip_doubling_years=2.5, algorithm_halving_months=8,
+                     chip="H100", precision="16-bit")
+CALLS = [(name, param) for name in gc.__all__ if callable(getattr(gc, name)) and name not in ("chip_rows", "chip_table")
+         for param in inspect.signature(getattr(gc, name)).parameters if param in PUBLIC_INPUTS
+         and (name, param) != ("chips_needed_later", "algorithm_halving_months")]   # None: chips alone
+
+
+@pytest.mark.parametrize("name, param", CALLS)
+@pytest.mark.parametrize("bad", ["1400", None, ["x"], {}, -1e30, float("nan")], ids=repr)
+def test_every_public_function_refuses_nonsense_in_plain_words_not_a_python_error(name, param, bad, capsys):
+    """A reader may call any of them from a block: what they get wrong is named, never a TypeError."""
+    func = getattr(gc, name)
+    inputs = {p: PUBLIC_INPUTS[p] for p in inspect.signature(func).parameters if p in PUBLIC_INPUTS}
+    with pytest.raises(InputError):
+        func(**{**inputs, param: bad})
