@@ -31,14 +31,14 @@
 #
 # | Section | Time | Difficulty |
 # |---|---|---|
-# | 1. LayerNorm | 10 min | 1/5 |
-# | 2. Token and position embeddings | 10 min | 1/5 |
-# | 3. Causal self-attention | 30 min | 3/5 |
-# | 4. GELU and the MLP | 10 min | 1/5 |
-# | 5. The block | 10 min | 2/5 |
-# | 6. The whole GPT (tying, initialisation) | 25 min | 3/5 |
-# | 7. The next-token loss | 10 min | 2/5 |
-# | 8. Loading GPT-2's weights into your model | 15 min | 2/5 |
+# | 1. LayerNorm | 10 min | 1 of 5 |
+# | 2. Token and position embeddings | 10 min | 1 of 5 |
+# | 3. Causal self-attention | 30 min | 3 of 5 |
+# | 4. GELU and the MLP | 10 min | 1 of 5 |
+# | 5. The block | 10 min | 2 of 5 |
+# | 6. The whole GPT (tying, initialisation) | 25 min | 3 of 5 |
+# | 7. The next-token loss | 10 min | 2 of 5 |
+# | 8. Loading GPT-2's weights into your model | 15 min | 2 of 5 |
 # | 9. Your GPT-2 against Hugging Face's, and its first words | 5 min | (run it) |
 
 # %%
@@ -87,7 +87,7 @@ torch.manual_seed(0)
 #
 # ## 1. LayerNorm
 #
-# *Must do · about 10 min · difficulty 1/5*
+# *Must do · about 10 min · difficulty 1 of 5*
 #
 # LayerNorm (Ba et al., 2016) normalises each position's vector over its C channels to mean 0 and
 # variance 1, then applies a learned gain and bias:
@@ -121,7 +121,7 @@ check_layer_norm(LayerNorm)
 # %% [markdown]
 # ## 2. Token and position embeddings
 #
-# *Must do · about 10 min · difficulty 1/5*
+# *Must do · about 10 min · difficulty 1 of 5*
 #
 # GPT-2 turns token ids `idx` (B, T) into vectors by adding two learned lookups: `wte`, an
 # `nn.Embedding(vocab_size, n_embd)` with one row per token, and `wpe`, an
@@ -151,7 +151,7 @@ check_embedding(Embedding)
 # %% [markdown]
 # ## 3. Causal self-attention
 #
-# *Must do · about 30 min · difficulty 3/5*
+# *Must do · about 30 min · difficulty 3 of 5*
 #
 # Attention(Q, K, V) = softmax(Q K^T / sqrt(d_head)) V (Vaswani et al., 2017, eq. 1). In GPT-2:
 #
@@ -209,7 +209,7 @@ check_attention(CausalSelfAttention)
 # %% [markdown]
 # ## 4. GELU and the MLP
 #
-# *Must do · about 10 min · difficulty 1/5*
+# *Must do · about 10 min · difficulty 1 of 5*
 #
 # Each block's MLP expands to 4C with `c_fc`, applies GELU, and projects back to C with `c_proj`.
 # GPT-2 used the tanh approximation of GELU (Hendrycks and Gimpel, 2016):
@@ -250,7 +250,7 @@ check_mlp(MLP)
 # %% [markdown]
 # ## 5. The block
 #
-# *Must do · about 10 min · difficulty 2/5*
+# *Must do · about 10 min · difficulty 2 of 5*
 #
 # GPT-2 moved LayerNorm to the input of each sub-block (Radford et al., 2019, section 2.3):
 # x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)). Each sub-block reads a normalised copy of the
@@ -283,7 +283,7 @@ check_block(Block)
 # %% [markdown]
 # ## 6. The whole GPT
 #
-# *Must do · about 25 min · difficulty 3/5*
+# *Must do · about 25 min · difficulty 3 of 5*
 #
 # - **Modules:** `embed` (your `Embedding`), `h` (an `nn.ModuleList` of `n_layer` blocks), `ln_f`
 #   (the final LayerNorm, which GPT-2 added after the last block), and `lm_head`, an
@@ -357,7 +357,7 @@ assert yours == theirs == 124_439_808
 # %% [markdown]
 # ## 7. The next-token loss
 #
-# *Must do · about 10 min · difficulty 2/5*
+# *Must do · about 10 min · difficulty 2 of 5*
 #
 # The logits at position t are the model's prediction for token t + 1. So the loss of a batch
 # `idx` (B, T) pairs `logits[:, t]` with `idx[:, t + 1]` for t = 0..T-2 (the last position has no
@@ -394,7 +394,7 @@ assert abs(initial_loss - math.log(CHECK_CONFIG.vocab_size)) < 0.1
 # %% [markdown]
 # ## 8. Loading GPT-2's weights into your model
 #
-# *Must do · about 15 min · difficulty 2/5*
+# *Must do · about 15 min · difficulty 2 of 5*
 #
 # OpenAI released GPT-2's weights as a TensorFlow checkpoint; Hugging Face converted them, and
 # `GPT2LMHeadModel.from_pretrained("gpt2").state_dict()` gives them as a dict from names such as

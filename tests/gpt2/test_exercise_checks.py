@@ -63,7 +63,7 @@ def layer_norm(s, *, unbiased=False, eps_outside=False, eps=None, affine="after"
             var = x.var(dim, keepdim=True, unbiased=unbiased)
             norm = (x - mean) / (var.sqrt() + self.eps if eps_outside else (var + self.eps).sqrt())
             w, b = getattr(self, names[0]), getattr(self, names[1])
-            return {"after": norm * w + b, "none": norm, "swapped": norm * b + w}[affine]
+            return {"after": norm * w + b, "none": norm, "swapped": norm * b + w, "no_bias": norm * w}[affine]
     return Wrong
 
 
@@ -110,6 +110,8 @@ def attention(s, *, scale="sqrt", mask="before", fill=float("-inf"), diagonal=0,
                 allowed = torch.ones(T, T, dtype=torch.bool).triu()
             if mask in ("before", "upper"):
                 scores = scores.masked_fill(~allowed, fill)
+            if mask == "added":  # the 0/1 mask added to the scores instead of -inf where masked
+                scores = scores + allowed.double()
             weights = F.softmax(scores, dim=softmax_dim)
             if mask == "after":
                 weights = weights.masked_fill(~allowed, 0.0)
@@ -138,7 +140,7 @@ def block(s, forward):
 
 
 def gpt(s, *, tie=True, init=True, residual_std=lambda L: 0.02 / math.sqrt(2 * L), wpe_std=0.02, ln_f=True,
-        head_bias=False, zero_biases=True):
+        head_bias=False, zero_biases=True, blocks=None):
     class Wrong(s["GPT"]):
         def __init__(self, config):
             nn.Module.__init__(self)
@@ -164,7 +166,7 @@ def gpt(s, *, tie=True, init=True, residual_std=lambda L: 0.02 / math.sqrt(2 * L
 
         def forward(self, idx):
             x = self.embed(idx)
-            for b in self.h:
+            for b in self.h[:blocks]:
                 x = b(x)
             return self.lm_head(self.ln_f(x) if ln_f else x)
     return Wrong
@@ -269,6 +271,7 @@ MISTAKES = [
     ("check_layer_norm", "eps outside the sqrt", lambda s: layer_norm(s, eps_outside=True), "epsilon inside the sqrt"),
     ("check_layer_norm", "no gain and bias", lambda s: layer_norm(s, affine="none"), "learned gain (weight) and bias"),
     ("check_layer_norm", "gain and bias swapped", lambda s: layer_norm(s, affine="swapped"), "weight multiplies"),
+    ("check_layer_norm", "bias never added", lambda s: layer_norm(s, affine="no_bias"), "add the bias too"),
     ("check_layer_norm", "eps 1e-6", lambda s: layer_norm(s, eps=1e-6), "eps should be 1e-5"),
     ("check_layer_norm", "no eps", lambda s: layer_norm(s, eps=0.0), "add eps"),
     ("check_layer_norm", "normalised over the batch", lambda s: layer_norm(s, dim=0), "last dimension"),
@@ -282,6 +285,7 @@ MISTAKES = [
     ("check_embedding", "tables swapped", lambda s: embedding(s, swap_tables=True), "wte is the token table"),
     ("check_attention", "no mask", lambda s: attention(s, mask="none"), "future positions leak"),
     ("check_attention", "masked with 0, not -inf", lambda s: attention(s, fill=0.0), "future positions leak"),
+    ("check_attention", "0/1 mask added to the scores", lambda s: attention(s, mask="added"), "Check the mask"),
     ("check_attention", "mask after the softmax", lambda s: attention(s, mask="after"), "after the softmax"),
     ("check_attention", "upper-triangular mask", lambda s: attention(s, mask="upper"), "wrong way round"),
     ("check_attention", "mask without its diagonal", lambda s: attention(s, diagonal=-1), "diagonal"),
@@ -321,6 +325,7 @@ MISTAKES = [
     ("check_gpt", "biases left at nn.Linear's init", lambda s: gpt(s, zero_biases=False), "biases 0"),
     ("check_gpt", "lm_head with a bias", lambda s: gpt(s, head_bias=True), "bias=False"),
     ("check_gpt", "no final LayerNorm", lambda s: gpt(s, ln_f=False), "final LayerNorm ln_f"),
+    ("check_gpt", "only the first block applied", lambda s: gpt(s, blocks=1), "every block of self.h"),
     ("check_gpt", "nanoGPT's transformer ModuleDict", lambda s: nanogpt_layout(s), "self.embed"),
     ("check_loss", "targets not shifted", lambda s: loss("unshifted"), "not shifted"),
     ("check_loss", "shifted the wrong way", lambda s: loss("backwards"), "wrong way"),
@@ -414,3 +419,27 @@ def test_the_exercise_notebook_contains_no_solution_line_and_no_reference_model(
 def test_the_notebook_says_where_the_reference_lives():
     text = (GPT2_SRC / "01_model.py").read_text(encoding="utf-8")
     assert "transformers/models/gpt2/modeling_gpt2.py" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Time estimates: a chapter's or notebook's total is the sum of its exercises' marks
+
+
+EXERCISE_MARK = re.compile(r"\*Must do · about (\d+) min · difficulty [1-5] of 5\*")
+
+
+@pytest.mark.parametrize("page, total", [("docs/gpt2/03-attention.md", r"about (\d+) minutes in all"),
+                                         ("docs/gpt2/04-model.md", r"about (\d+) minutes in all")])
+def test_a_chapters_must_do_line_adds_up_its_exercises_marks(page, total):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    marks = [int(m) for m in EXERCISE_MARK.findall(text)]
+    assert len(marks) == text.count("### Exercise:"), "every exercise has a time and difficulty mark"
+    assert int(re.search(total, text).group(1)) == sum(marks)
+
+
+def test_the_notebooks_plan_lists_each_sections_mark_and_adds_up_to_about_two_hours():
+    text = (GPT2_SRC / "01_model.py").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^# \| (\d)\. [^|]+\| (\d+) min \|", text, re.M))
+    sections = dict(re.findall(r"^# ## (\d)\. .*\n#\n# \*(?:Must do · about|About) (\d+) min", text, re.M))
+    assert rows == sections and len(rows) == 9, (rows, sections)
+    assert round(sum(map(int, rows.values())) / 60) == 2 and "About 2 hours in all" in text
