@@ -17,11 +17,11 @@
 #
 # | Exercise | Time | Difficulty | Priority |
 # | --- | --- | --- | --- |
-# | 1. Top-k and top-p filters | 15 min | 2/5 | must do |
-# | 2. Temperature, then filters | 5 min | 1/5 | must do |
-# | 3. Repetition and frequency penalties | 10 min | 2/5 | optional |
-# | 4. Beam search | 20 min | 3/5 | optional |
-# | 5. The key/value cache | 30 min | 4/5 | optional |
+# | 1. Top-k and top-p filters | 15 min | 2 of 5 | must do |
+# | 2. Temperature, then filters | 5 min | 1 of 5 | must do |
+# | 3. Repetition and frequency penalties | 10 min | 2 of 5 | optional |
+# | 4. Beam search | 20 min | 3 of 5 | optional |
+# | 5. The key/value cache | 30 min | 4 of 5 | optional |
 #
 # **Where the answers are checked.** The checks (`sample_checks.py`, inlined in the next-but-one
 # cell) contain no solution: they compare your functions with Hugging Face `transformers` (its
@@ -147,7 +147,9 @@ for temperature in (0.5, 1.0, 2.0):
     print(f"temperature {temperature}: entropy {entropy:.2f} nats, top token p = {probs.max().item():.3f}")
 
 # %% [markdown]
-# ## Exercise 1: top-k and top-p filters (must do, about 15 min, difficulty 2/5)
+# ## Exercise 1: top-k and top-p filters
+#
+# *Must do · about 15 min · difficulty 2 of 5*
 #
 # Both filters set the logits of excluded tokens to `-inf`, so the softmax gives them zero
 # probability. Top-k keeps the k largest logits in each row (Fan et al., 2018); when k is at
@@ -186,7 +188,9 @@ for p in (0.5, 0.9, 0.99):
     print(f"top-p {p}: keeps {torch.isfinite(top_p_filter(logits, p)).sum().item()} tokens")
 
 # %% [markdown]
-# ## Exercise 2: temperature, then filters (must do, about 5 min, difficulty 1/5)
+# ## Exercise 2: temperature, then filters
+#
+# *Must do · about 5 min · difficulty 1 of 5*
 #
 # The order matters. Divide by the temperature **first**, then filter, then take the softmax.
 # For top-k the order makes no difference (dividing by a positive number keeps the ranking), but
@@ -211,7 +215,9 @@ def next_token_probs(logits, temperature, top_k=None, top_p=None):
 check_next_token_probs(next_token_probs)
 
 # %% [markdown]
-# ## Exercise 3: repetition and frequency penalties (optional, about 10 min, difficulty 2/5)
+# ## Exercise 3: repetition and frequency penalties
+#
+# *Optional · about 10 min · difficulty 2 of 5*
 #
 # Greedy and low-temperature decoding fall into loops. Two common remedies lower the logits of
 # tokens that already occur in the text so far (`generated`, prompt included):
@@ -306,7 +312,9 @@ for settings in ({"temperature": 0}, {"temperature": 0, "repetition": 1.3},
     print(f"{settings}: distinct {distinct(out[0]):.2f}: {show(out[0])!r}")
 
 # %% [markdown]
-# ## Exercise 4: beam search (optional, about 20 min, difficulty 3/5)
+# ## Exercise 4: beam search
+#
+# *Optional · about 20 min · difficulty 3 of 5*
 #
 # Greedy decoding commits to the best next token; a sequence whose first token is second-best
 # can still be more likely overall. Beam search keeps the `num_beams` most likely sequences so
@@ -349,7 +357,9 @@ print(f"greedy    log p = {greedy_score:8.2f}: {show(greedy[0])!r}")
 print(f"beam of 4 log p = {beam_scores[0].item():8.2f}: {show(beams[0])!r}")
 
 # %% [markdown]
-# ## Exercise 5: the key/value cache (optional, about 30 min, difficulty 4/5)
+# ## Exercise 5: the key/value cache
+#
+# *Optional · about 30 min · difficulty 4 of 5*
 #
 # Without a cache, generating token t+1 runs the model on all t tokens so far, although only the
 # last position's output is used. The keys and values of the earlier positions do not change

@@ -116,7 +116,7 @@ def test_the_must_do_line_adds_up_to_the_chapters_time():
     must, optional = (int(m) for m in re.search(r"\*\*Must do:\*\*.*?about (\d+) minutes.*?\*\*Optional:\*\*.*?"
                                                 r"about (\d+) minutes", text, re.S).groups())
     assert must + optional == front_time
-    marks = re.findall(r"^\*(Must do|Optional) · about (\d+) min · difficulty [1-5]/5\*$", text, re.M)
+    marks = re.findall(r"^\*(Must do|Optional) · about (\d+) min · difficulty [1-5] of 5\*$", text, re.M)
     exercises = re.findall(r"^### Exercise", text, re.M)
     assert len(marks) == len(exercises), "every exercise has a time, a difficulty and must do / optional"
     assert sum(int(t) for kind, t in marks if kind == "Optional") == optional
@@ -139,8 +139,8 @@ def test_the_tokens_chapter_1_points_at_are_what_its_training_learns():
 
 def test_chapter_6_quotes_the_sampling_notebooks_own_estimates():
     source = (ROOT / "course_src" / "gpt2" / "03_sample.py").read_text(encoding="utf-8")
-    marks = re.findall(r"^# ## Exercise \d+: .*\((must do|optional), about (\d+) min", source, re.M)
-    total, must = sum(int(m) for _, m in marks), sum(int(m) for kind, m in marks if kind == "must do")
+    marks = re.findall(r"^# ## Exercise \d+: .*\n#\n# \*(Must do|Optional) · about (\d+) min", source, re.M)
+    total, must = sum(int(m) for _, m in marks), sum(int(m) for kind, m in marks if kind == "Must do")
     text = " ".join(PAGE.read_text(encoding="utf-8").split())
     assert len(marks) == 5
     assert f"(about {total} minutes; its first two exercises, {must} minutes, are the must-dos)" in text
