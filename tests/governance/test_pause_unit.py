@@ -195,3 +195,34 @@ def test_new_pages_are_in_the_governance_nav():
     for page in (COMPARISON, CARDS):
         assert page.removeprefix("docs/") in nav, page
     assert (TRACK / "handouts" / "pause-proposals.md").is_file()
+
+
+def test_the_90_minute_session_runs_start_to_exit_in_90_minutes_as_unit_5_says():
+    """The comparison page's timeline (0–5, 5–20, ... 85–90) leaves no gap and no overlap, and its
+    steps last what unit 5's facilitator notes promise (recap and close together)."""
+    plan = text(COMPARISON).split("## A 90-minute session", 1)[1]
+    steps = [(int(a), int(b), name.strip()) for a, b, name in re.findall(r"\*\*(\d+)–(\d+) · ([^:*]+)", plan)]
+    assert steps[0][0] == 0 and steps[-1][1] == 90, steps
+    for (_, end, _), (start, _, name) in zip(steps, steps[1:], strict=False):
+        assert start == end, f"'{name}' starts at {start}, the step before ends at {end}"
+    minutes = {name.split(" (")[0].lower(): end - start for start, end, name in steps}
+    notes = " ".join(unit_text("05-pause").split("**90-minute plan: a pause from start to exit.**", 1)[1]
+                     .split("\n\n", 1)[0].split())
+    notes = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", notes).split(": ", 1)[1].rstrip(".")
+    promised = {name: int(n) for name, n in (slot.rsplit(" ", 1) for slot in notes.split(", "))}
+    assert sum(promised.values()) == 90, promised
+    assert promised["triggers"] == minutes["triggers"]
+    assert promised["where the line sits (calculator)"] == minutes["where the line sits"]
+    assert promised["analogy cards"] == minutes["analogy cards"]
+    assert promised["how it ends (debate on the overhang)"] == minutes["how it ends"]
+    assert promised["the exit clause (prompt 4)"] == minutes["write the exit clause"]
+    assert promised["recap and close"] == minutes["recap and a show of hands"] + minutes["close"]
+
+
+def test_the_analogy_card_step_fits_its_slot():
+    """Six cards, one per group: answering plus every group's report must fit the cards' minutes."""
+    plan = text(COMPARISON).split("## A 90-minute session", 1)[1]
+    start, end = (int(n) for n in re.search(r"\*\*(\d+)–(\d+) · Analogy cards", plan).groups())
+    step = re.search(r"(\d+) minutes to answer its\s+question, then up to (\d+) minutes per group", plan)
+    answer, report = (int(n) for n in step.groups())
+    assert answer + report * len(CARD_TITLES) <= end - start

@@ -1,5 +1,7 @@
 """Units 1, 2, 3 and 6 of the governance track, their handouts, the glossary and the track index:
-dated sources, handouts that stand alone on paper, and numbers that match their arithmetic."""
+dated sources, handouts that stand alone on paper, and numbers that match their arithmetic. Then,
+over the whole track: facilitator plans and reading times that add up, and each dated event and
+headline figure stated the same way on every page."""
 
 from __future__ import annotations
 
@@ -158,3 +160,99 @@ def test_company_policies_are_not_presented_as_promises_to_pause():
     assert "removed the commitment to pause on its" in toolbox and "24 February 2026" in toolbox
     summary = section_markers(toolbox)["summary"]
     assert "None of them is\n  a promise to pause" in summary
+
+
+# ---- Track-wide: the numbers a facilitator plans with, and facts stated the same way on every page ----
+
+ALL_UNITS = ["01-state-of-ai", "02-risks", "03-toolbox", "04-law", "05-pause", "06-what-you-can-do"]
+ALL_PAGES = sorted(p.relative_to(ROOT).as_posix() for p in TRACK.rglob("*.md"))
+PLAN = re.compile(r"\*\*(\d+)-minute plan:\*\* (.*?)(?=\*\*|\n\n|$)", re.S)
+
+
+def slot_minutes(plan: str) -> list[int]:
+    """The minutes of each slot of "recap 5 · read ... 15 · ...": the last number of each slot,
+    after dropping remarks in brackets ("calculators in pairs 10 (one person types, ...)")."""
+    slots = [re.sub(r"\([^)]*\)", "", slot) for slot in plan.split("·")]
+    return [int(re.findall(r"\d+", slot)[-1]) for slot in slots]
+
+
+def plans(slug: str) -> dict[int, str]:
+    notes = unit_text(slug).split("## Facilitator notes", 1)[1]
+    return {int(m.group(1)): " ".join(m.group(2).split()) for m in PLAN.finditer(notes)}
+
+
+@pytest.mark.parametrize("slug", ALL_UNITS)
+def test_each_facilitator_plan_fills_exactly_its_time(slug):
+    """A plan's slots add up to its length; a longer plan that "adds" to the shortest one adds
+    exactly the difference; the unit card's time runs from the shortest plan to the longest."""
+    found = plans(slug)
+    assert found, f"{slug}: no 'N-minute plan' in the facilitator notes"
+    base = min(found)
+    assert sum(slot_minutes(found[base])) == base, f"{slug}: {base}-minute plan adds to {slot_minutes(found[base])}"
+    for length, plan in found.items():
+        if length == base or not plan.startswith("add"):
+            continue
+        added = sum(int(n) for n in re.findall(r"\d+", re.sub(r"prompts? \d+(?:–\d+)?", "", plan)))
+        assert base + added == length, f"{slug}: the {length}-minute plan adds {added} to {base} ({plan!r})"
+    low, high = (int(n) for n in re.findall(r"\d+", front_matter(unit_text(slug))["time"]))
+    longest = max(found) if "**90-minute plan: a pause" not in unit_text(slug) else 90
+    assert (low, high) == (base, longest), f"{slug}: card says {low}–{high} min, plans run {base}–{longest}"
+
+
+@pytest.mark.parametrize("slug", ALL_UNITS)
+def test_core_readings_heading_gives_the_sum_of_the_readings_minutes(slug):
+    section = unit_text(slug).split("## Core readings", 1)[1].split("\n## ", 1)[0]
+    total = int(re.match(r" \((\d+) minutes\)", section).group(1))
+    rows = [line for line in section.splitlines() if line.startswith("|") and not line.startswith("|---")][1:]
+    minutes = [int(row.rstrip(" |").rsplit("|", 1)[1]) for row in rows]
+    assert sum(minutes) == total, f"{slug}: heading says {total} minutes, the table adds to {sum(minutes)}"
+    assert total <= 60, f"{slug}: at most an hour of core reading (the track index promises it)"
+
+
+def sentences(page: str) -> list[str]:
+    """A page cut into sentences, table rows and paragraphs, each on one line."""
+    return [" ".join(s.split()) for s in re.split(r"(?<=[.;])\s+(?=[A-Z*(\[])|\n\n|\n\|", page)]
+
+
+# (a phrase, then the day every sentence with that phrase gives for that month): one date per event.
+DATED_EVENTS = [
+    ("RSP v3.0", "24 February 2026"), ("version 3.0", "24 February 2026"), ("Version 3.0", "24 February 2026"),
+    ("99–1", "1 July 2025"), ("H200", "15 January 2026"), ("S.8828", "27 March 2026"),
+    ("Executive Order 14110", "30 October 2023"), ("EO 14148", "20 January 2025"),
+    ("Geneva", "6–7 July 2026"), ("Beijing summit", "14–15 May 2026"),
+    ("When AI builds itself", "4 June 2026"), ("Statement on Superintelligence", "22 October 2025"),
+]
+DATE = r"\d{1,2}(?:–\d{1,2})? %s"
+
+
+@pytest.mark.parametrize("phrase, date", DATED_EVENTS)
+def test_each_dated_event_has_one_date_on_every_page(phrase, date):
+    month_year = date.split(" ", 1)[1]
+    seen = []
+    for path in ALL_PAGES:
+        for sentence in sentences(text(path)):
+            if phrase in sentence:
+                seen += [(path, d) for d in re.findall(DATE % re.escape(month_year), sentence) if d != date]
+    assert not seen, f"'{phrase}' is dated {date} elsewhere, but: {seen}"
+
+
+def test_the_frontier_estimate_and_largest_site_are_the_same_everywhere():
+    """Grok 4 at about 5 × 10^26 FLOP (Epoch AI via RAND); Colossus 2 at about 1.4 million
+    H100-equivalents (Epoch AI's projection); Epoch's count of models above 10^25 (June 2025)."""
+    for path in ALL_PAGES:
+        for sentence in sentences(text(path)):
+            if "Grok 4" in sentence:
+                assert set(re.findall(r"(\d+(?:\.\d+)?) × 10\^2[67]\^", sentence)) <= {"5"}, f"{path}: {sentence!r}"
+            if "Colossus 2" in sentence:
+                assert set(re.findall(r"(\d+(?:\.\d+)?) million", sentence)) <= {"1.4"}, f"{path}: {sentence!r}"
+            if "models-over-1e25-flop" in sentence or "models were above it" in sentence:
+                assert "30" in sentence and "25 models" not in sentence, f"{path}: {sentence!r}"
+
+
+# Hosts that are not a source's own publication: staging sites and unauthorised copies of documents.
+NOT_A_SOURCE = re.compile(r"https?://[^/\s]*(?:-test\.|testing\.|pdfroom\.|docplayer\.|fdocuments\.|docslib\.)")
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_sources_are_publications_not_staging_sites_or_copies(path):
+    assert not NOT_A_SOURCE.findall(text(path)), f"{path}: cite the publisher's own page"
