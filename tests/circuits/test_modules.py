@@ -9,6 +9,7 @@ code a downloaded notebook carries.
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import pytest
@@ -84,3 +85,19 @@ def test_building_a_model_leaves_the_global_random_state_alone_and_its_seed_fixe
     c = attn_only.AttnOnlyTransformer(attn_only.AttnOnlyConfig(n_layers=1, seed=1))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
     assert not torch.equal(a.embed.W_E, c.embed.W_E)
+
+
+def _first_cell(cells: list[str], text: str) -> int:
+    return next(i for i, source in enumerate(cells) if text in source)
+
+
+@pytest.mark.parametrize(("notebook", "stubs", "answers"), [
+    # notebook 02: the library's scores (inlined with induction.py) come after the exercises that ask for them
+    ("02_take_it_apart", (1, 2, 3), ("def prev_token_score", "def induction_score", "def diagonal_top1(")),
+])
+def test_exercise_notebooks_show_no_library_answer_above_its_exercise(notebook, stubs, answers):
+    path = ROOT / "docs" / "notebooks" / "circuits" / f"{notebook}.exercises.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    last_stub = max(_first_cell(cells, f"Exercise {n}: replace this line") for n in stubs)
+    for answer in answers:
+        assert _first_cell(cells, answer) > last_stub, f"{notebook}: {answer!r} appears above its exercise"
