@@ -135,10 +135,16 @@ def test_answer_keys_use_the_numbers_in_their_boxes():
         assert sections["answers"].lstrip().startswith("**Answer key for facilitators.**")
 
 
+CARD_BOX = re.compile(r'<div class="admonition note analogy-card" markdown>\n\n(## Card .*?)\n\n</div>', re.S)
+
+
 @pytest.mark.parametrize("title", CARD_TITLES)
 def test_each_analogy_card_says_what_was_restricted_how_it_was_checked_and_where_ai_differs(title):
-    cards = re.split(r"^## ", text(CARDS), flags=re.M)
-    (card,) = [c for c in cards if c.startswith("Card") and title in c.split("\n", 1)[0]]
+    """Each card sits in its own box (an admonition, which print.css keeps whole on one page, so it
+    can be cut out and handed to a group)."""
+    cards = CARD_BOX.findall(text(CARDS))
+    assert len(cards) == len(CARD_TITLES) == text(CARDS).count("\n## Card "), "one box per card"
+    (card,) = [c for c in cards if title in c.split("\n", 1)[0]]
     for part in CARD_PARTS + ["**How it was checked:**" if "Baruch" not in title else "**What happened:**"]:
         assert part in card, f"card '{title}' lacks {part}"
 
