@@ -28,7 +28,8 @@
 # `DistributedDataParallel`, gives each process its own slice of every batch, and lets only
 # rank 0 prepare data, print and save. CI runs this path with two CPU processes.
 #
-# **Settings** are read from the environment by the parameters cell: `LAPTOP=1`, `SMOKE=1`,
+# **Settings** are read from the environment by the parameters cell. Without a CUDA GPU, "run all"
+# does the laptop run; with one, the GPT-2 recipe. Override with `LAPTOP=1` or `LAPTOP=0`, `SMOKE=1`,
 # `DATASET` (`fineweb-edu`, the default; `shakespeare`, TinyShakespeare in GPT-2 tokens, one 1 MB
 # download; `shakespeare-char`; `smoke`), `DATA_DIR`, `OUT_DIR`, and `RESUME=1` to continue from
 # the last checkpoint.
@@ -162,7 +163,8 @@ TINY = TrainConfig(
 import os
 
 SMOKE = os.environ.get("SMOKE") == "1"  # tiny settings for CI / a laptop CPU
-LAPTOP_RUN = os.environ.get("LAPTOP") == "1"  # the 10-minute character-level run on a CPU
+# The character-level run of a few minutes: the default without a CUDA GPU; LAPTOP=0 forces the full recipe.
+LAPTOP_RUN = os.environ.get("LAPTOP", "0" if device == "cuda" else "1") == "1"
 DATASET = os.environ.get("DATASET", "smoke" if SMOKE else "shakespeare-char" if LAPTOP_RUN else "fineweb-edu")
 config = TINY if SMOKE else LAPTOP if LAPTOP_RUN else SHAKESPEARE if DATASET == "shakespeare" else FULL
 DATA_DIR = Path(os.environ.get("DATA_DIR", "data"))

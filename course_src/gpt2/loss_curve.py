@@ -69,6 +69,8 @@ def run_summary(cfg, history, wall_s, cpu_s, device):
         "torch": torch.__version__,
         "wall_s": round(wall_s, 1),
         "cpu_s": round(cpu_s, 1),
+        "train_step": history["step"],
+        "train_loss": [round(v, 4) for v in history["loss"]],
         "val_step": history["val_step"],
         "val_loss": [round(v, 4) for v in history["val_loss"]],
         "final_val_loss": round(history["val_loss"][-1], 4),
