@@ -647,14 +647,26 @@ def precision(device_type):
     return torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda"), "fp16 autocast + GradScaler"
 
 
+def compile_unavailable(device_type):
+    """Why torch.compile cannot speed up training here, or None. Its GPU backend generates Triton
+    kernels, which need the triton package and an NVIDIA GPU of compute capability 7.0 or later."""
+    if device_type != "cuda":
+        return "it is used on CUDA GPUs only"
+    if importlib.util.find_spec("triton") is None:
+        return "the triton package is missing (on Windows, torch.compile's GPU backend is not supported)"
+    if torch.cuda.get_device_capability() < (7, 0):
+        return f"this GPU has compute capability {torch.cuda.get_device_capability()}, Triton needs 7.0"
+    return None
+
+
 def maybe_compile(model, cfg, device_type):
-    if not (cfg.compile and device_type == "cuda"):
+    if not cfg.compile:
         return model
-    try:
-        return torch.compile(model)
-    except Exception as error:  # RuntimeError on unsupported platforms; the first call can fail too
-        log(f"torch.compile is unavailable here ({error.__class__.__name__}: {error}); training without it")
+    reason = compile_unavailable(device_type)
+    if reason is not None:
+        log(f"Training without torch.compile: {reason}. The results are the same, only slower.")
         return model
+    return torch.compile(model)
 
 
 class MicroBatches(torch.nn.Module):

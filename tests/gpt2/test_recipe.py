@@ -106,3 +106,14 @@ def test_laptop_run_is_small_enough_for_a_cpu_and_uses_one_micro_batch(recipe):
     assert cfg.seq_len <= cfg.model.block_size and cfg.sample_interval > 0
     n = model.count_params(cfg.model.__class__(**{**cfg.model.__dict__, "vocab_size": 65}))
     assert n < 1_000_000
+
+
+def test_cpu_runs_in_fp32_without_compile_and_say_why():
+    import contextlib
+    import importlib.util
+
+    ns = definitions("02_train.py", ["precision", "compile_unavailable"],
+                     {"torch": torch, "contextlib": contextlib, "importlib": importlib})
+    autocast, scaler, name = ns["precision"]("cpu")
+    assert isinstance(autocast, contextlib.nullcontext) and scaler is None and name == "fp32"
+    assert "CUDA" in ns["compile_unavailable"]("cpu")
