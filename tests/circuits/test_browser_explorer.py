@@ -28,5 +28,6 @@ def test_explorer_warns_when_the_sequence_is_cut_and_labels_the_heatmap_with_tok
     assert "53 tokens is longer than the model's context of 48 positions" in text, text[:500]
     assert "Scores of every head on this sequence" in text
     labels = block.locator(".pyodide-output svg.pyodide-heatmap").last.locator("text").all_text_contents()
-    assert "0:0" in labels and "1:1" in labels, labels[:10]
+    axis = [x for x in labels if ":" in x]  # position:token, thinned to every n-th where crowded
+    assert "0:0" in axis and all(x.split(":")[0].isdigit() and x.split(":")[1].isdigit() for x in axis), labels[:10]
     assert not page.errors, page.errors
