@@ -660,7 +660,7 @@ def compile_unavailable(device_type):
 
 
 def maybe_compile(model, cfg, device_type):
-    if not cfg.compile or device_type != "cuda":  # on a CPU, compiling costs more time than it saves here
+    if not cfg.compile or device_type != "cuda":  # the course switches compile on for CUDA only
         return model
     reason = compile_unavailable(device_type)
     if reason is not None:
