@@ -173,6 +173,14 @@
     else article.append(label);
   }
 
+  // Print shows the address of external links (print.css); a link into this site, which the page
+  // may hold as an absolute address, would print a long local URL instead, so it is marked.
+  function markSameSiteLinks() {
+    for (const link of document.querySelectorAll('.md-typeset a[href^="http"]')) {
+      if (link.host === location.host) link.classList.add("same-site");
+    }
+  }
+
   // Accessible names Material's templates leave out: the search dialog and the loading bar of
   // instant navigation (axe aria-dialog-name, aria-progressbar-name). Both only work with JS.
   function nameMaterialWidgets() {
@@ -215,6 +223,7 @@
   document$.subscribe(() => {
     render();
     printOptions();
+    markSameSiteLinks();
     nameMaterialWidgets();
     watchWideFormulas();
   });

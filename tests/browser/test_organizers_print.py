@@ -101,3 +101,16 @@ def test_runnable_block_prints_code_and_output_without_buttons(page, site_url, b
         assert max(code_overflow(page) or [0]) <= 1
     finally:
         page.emulate_media(media=None)
+
+
+def test_printed_links_show_external_addresses_but_not_this_sites_own(page, site_url):
+    # the links are in the page before site.js runs, as a page's own links are
+    page.add_init_script("""document.addEventListener("DOMContentLoaded", () =>
+        document.querySelector("article").insertAdjacentHTML("beforeend",
+            `<p><a href="${location.origin}/events/">our events</a> and
+             <a href="https://example.org/report">a report</a></p>`))""")
+    page.goto(site_url + "/organizers/publish/")
+    page.wait_for_selector("article a.same-site", state="attached")
+    text = pdf_text(page)
+    assert "a report <https://example.org/report>" in text
+    assert "our events <" not in text and "our events and" in text
