@@ -88,14 +88,8 @@ def test_chapter_5_counts_its_forward_passes_and_its_ablation_claims_match_resul
 
 
 def test_chapter_3_baseline_claims_hold_for_q_k_and_v():
-    import sys
-
-    from build_tools.blocks.contract import runtime_files
-    for folder in sorted({str(p.parent) for p in runtime_files().values()}):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-    import circuits_weights as cw
-    import tiny_transformer as tt
+    from tests.circuits.tools_support import circuits_weights as cw
+    from tests.circuits.tools_support import tiny_transformer as tt
 
     cfg, W = tt.load_weights("circuits/attn2.bin")
     comp = results()["composition"]

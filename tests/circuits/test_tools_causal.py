@@ -5,30 +5,23 @@ sequences, so the chapter cannot silently drift from the model)."""
 from __future__ import annotations
 
 import math
-import sys
 
 import pytest
 import torch
 
-from build_tools.blocks.contract import runtime_files
-from tests.circuits.circuits_src import DATA, export_weights
 from tests.circuits.circuits_src import induction as ind
 from tests.circuits.circuits_src import scores as sc
+from tests.circuits.tools_support import circuits_causal as cc
+from tests.circuits.tools_support import circuits_explorer as ce
+from tests.circuits.tools_support import shipped_two_layer
+from tests.circuits.tools_support import tiny_transformer as tt
 
-for folder in sorted({str(p.parent) for p in runtime_files().values()}):
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-import circuits_causal as cc  # noqa: E402
-import circuits_explorer as ce  # noqa: E402
-import tiny_transformer as tt  # noqa: E402
-from course import InputError  # noqa: E402
+InputError = ce.InputError  # course.InputError, as the explorer raises it
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    cfg, W = tt.load_weights("circuits/attn2.bin")
-    return cfg, W, export_weights.load_model(DATA / "attn2.bin").double()
+    return shipped_two_layer()
 
 
 def test_training_sequences_follow_the_rule_of_the_training_data():

@@ -3,27 +3,19 @@ and 5 read off those weights (positional QK circuit, token-level K-composition, 
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 import torch
 
-from build_tools.blocks.contract import runtime_files
-from tests.circuits.circuits_src import DATA, export_weights, results
+from tests.circuits.circuits_src import results
 from tests.circuits.circuits_src import scores as sc
-
-for folder in sorted({str(p.parent) for p in runtime_files().values()}):
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-import circuits_weights as cw  # noqa: E402
-import tiny_transformer as tt  # noqa: E402
+from tests.circuits.tools_support import circuits_weights as cw
+from tests.circuits.tools_support import shipped_two_layer
+from tests.circuits.tools_support import tiny_transformer as tt
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    cfg, W = tt.load_weights("circuits/attn2.bin")
-    return cfg, W, export_weights.load_model(DATA / "attn2.bin").double()
+    return shipped_two_layer()
 
 
 def t(x):
