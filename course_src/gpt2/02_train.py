@@ -9,13 +9,15 @@
 #
 # You will write the parts of a training loop (batches, the learning-rate schedule, AdamW's
 # parameter groups, one optimizer step with gradient accumulation and clipping, and evaluation),
-# each checked as you go, and then run them. Three runs use the same code:
+# each checked as you go, and then run them. **Must do:** exercises 1–5 (about 65 minutes), then
+# the laptop run. **Optional:** the multi-GPU and full-size sections, which need GPUs. Three runs
+# use the same code:
 #
-# | Setting | What it trains | Where | Time |
+# | Setting | Trains | On | Time |
 # | --- | --- | --- | --- |
-# | `LAPTOP=1` | a 0.8M-parameter character-level GPT on 12 Shakespeare plays | a laptop CPU | minutes |
+# | `LAPTOP=1` (default without CUDA) | 0.8M-parameter GPT on Shakespeare, by characters | a CPU | minutes |
 # | `SMOKE=1` | the same code, tiny, on a short story | CI, any CPU | under a minute |
-# | (default) | GPT-2 small (124M) on 10B tokens of FineWeb-Edu | one GPU or several | hours to days (chapter 7) |
+# | `LAPTOP=0` (default with CUDA) | GPT-2 small (124M) on 10B tokens of FineWeb-Edu | GPUs | hours (chapter 7) |
 #
 # The GPT-2 recipe uses everything below plus what only pays off on a GPU: bf16 autocast,
 # `torch.compile`, flash attention through `scaled_dot_product_attention`, a vocabulary padded to
