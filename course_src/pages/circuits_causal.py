@@ -29,7 +29,7 @@ __all__ = ["BOS", "repeat_sequence", "training_sequences", "loss_positions", "lo
            "mean_ablation", "path_ablation", "patching_table", "order_losses", "HEADS"]
 
 BOS = 0
-HEADS = [(layer, head) for layer in range(2) for head in range(4)]  # the 2-layer model's heads
+HEADS = [(layer, head) for layer in range(2) for head in range(4)]  # the shipped 2-layer model's heads, in order
 
 
 # ---------------------------------------------------------------- data
@@ -120,13 +120,16 @@ def path_ablation(cfg: dict, W: dict, tokens: list, heads, into: str, layer: int
 
 # ---------------------------------------------------------------- activation patching
 
-def patching_table(cfg: dict, W: dict, target: list, source: list, positions, heads=HEADS) -> list[list[float]]:
+def patching_table(cfg: dict, W: dict, target: list, source: list, positions, heads=None) -> list[list[float]]:
     """[head][position p]: loss at `positions` of the `target` run with one head's output at position p
     taken from the `source` run, minus the target run's own loss (activation patching, one head and
     one position at a time). target = clean, source = corrupted asks "which parts are needed";
     swapped, "which parts suffice". A last-layer head at p changes only the logits at p, so its
     effect is computed without another forward pass: logits[p] += (source - target output)[p] @ W_U.
+    heads: (layer, head) pairs, one row each; default every head of the model, layer by layer.
     """
+    if heads is None:
+        heads = [(layer, head) for layer in range(cfg["n_layers"]) for head in range(cfg["n_heads"])]
     target_logits, target_cache = forward(cfg, W, target)
     _, source_cache = forward(cfg, W, source)
     base = losses(target_logits, target)
