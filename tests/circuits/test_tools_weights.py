@@ -100,3 +100,14 @@ def test_attention_score_sources_add_up_to_the_real_scores(shipped):
     assert sum(map(sum, parts)) == pytest.approx(expected, abs=1e-9)
     top = max(((s, s2) for s in range(6) for s2 in range(6)), key=lambda st: parts[st[0]][st[1]])
     assert top == (0, cw.SOURCES.index("0.3")), "query token x key written by 0.3 drives the induction score"
+
+
+def test_chapter_2_rank_is_not_what_limits_the_diagonal_score(shipped):
+    import math
+
+    cfg, W, _ = shipped
+    circle = [[math.cos(2 * math.pi * t / 64), math.sin(2 * math.pi * t / 64)] for t in range(64)]
+    assert cw.diagonal_top1(tt.matmul(circle, tt.transpose(circle))) == 1.0   # "rank 2 is enough"
+    heads = {h: cw.full_ov_circuit(W, 1, h).full() for h in range(4)}
+    assert all(cw.diagonal_top1(M) < 0.7 for M in heads.values())             # "each induction head alone"
+    assert cw.diagonal_top1(tt.add(tt.add(heads[0], heads[1]), heads[3])) == 1.0  # "together copy exactly"
