@@ -1,7 +1,7 @@
 """Measurements on tensors: losses from logits, and the circuits scores of circuit_scores.py.
 
 They take tensors, not a model, so the same code measures our attention-only model and GPT-2
-small (notebook 03 inlines this file, and through it circuit_scores.py, without the toy model). Patterns use TransformerLens's layout,
+small (notebook 03 inlines this file alone). Patterns use TransformerLens's layout,
 `blocks.{layer}.attn.hook_pattern`: (..., query, key), rows sum to 1.
 
 Each score is defined once, in circuit_scores.py (standard library, also run by the browser
