@@ -24,6 +24,7 @@ def test_chapter_7_states_the_convention_that_flops_per_token_computes():
     assert text(f"{model.count_params(GPT2):,} - {GPT2.block_size * GPT2.n_embd:,} = {N:,}".replace(",", "{,}"))
     assert text(f"{ATTENTION / 1e6:.0f}M per token") and text(f"$6N = {6 * N / 1e6:.0f}$M")
     assert text(f"{ATTENTION / (6 * N):.0%}".replace("%", "% on top"))
+    assert text(f"{12 * GPT2.n_layer * GPT2.n_embd**2 / 1e6:.0f}M for GPT-2 small")  # Kaplan et al.'s N
 
 
 def test_chapter_7_totals_and_single_gpu_hours_follow_from_it():
