@@ -1,17 +1,23 @@
 """Train the circuits track's models and ship their weights and measurements with the site.
 
-    .venv/bin/python course_src/circuits/export_weights.py                  # train + measure (minutes)
+    .venv/bin/python course_src/circuits/export_weights.py                  # every part (see below)
+    .venv/bin/python course_src/circuits/export_weights.py fixed phase      # only these parts
     .venv/bin/python course_src/circuits/export_weights.py --measure-only   # re-measure shipped weights
 
-Writes, under docs/assets/data/circuits/:
-  attn2.bin     the 2-layer attention-only model (the one that grows induction heads)
-  attn1.bin     the 1-layer control, trained on the same data for as many steps
-  results.json  every number the chapters quote: training curves, phase-change step, per-head
-                scores, composition scores, copying scores, ablation losses
-  SHA256SUMS    checksums of the files above (`sha256sum -c SHA256SUMS` in that folder)
+Writes, under docs/assets/data/circuits/, one part at a time:
+  shipped  attn2.bin     the 2-layer attention-only model the chapters take apart
+           attn1.bin     the 1-layer control, trained on the same data for as many steps
+           results.json  every number chapter 5 quotes: training curves, phase-change step, per-head
+                         scores, composition scores, copying scores, ablation losses
+  fixed    attn2_fixed.bin     the same recipe on data whose repeats reach the end of the context
+           fixed_results.json  both 2-layer models on shifted, late, short and long repeats
+  phase    phase_change.json   the phase change measured: 5 seeds and 3 one-layer controls,
+                               evaluated every 20 steps (train_phase.py); 4 worker processes
+  SHA256SUMS  checksums of the files above (`sha256sum -c SHA256SUMS` in that folder)
 
-Seeded (model seed 0, data seed 0, one CPU thread), so a rerun on the same torch version
-reproduces the files. The weights format is read by `load_weights` in the chapters (pure Python):
+Seeded (model seed, data seed, one CPU thread per run). A rerun on the same torch version and CPU
+reproduces the files; on another CPU the weights agree to about 1e-5 but not bit for bit, so the
+checksums differ. The weights format is read by `load_weights` in the chapters (pure Python):
   4 bytes  little-endian uint32 n, the length of the header
   n bytes  JSON header {"config": {...}, "tensors": [{"name", "shape", "offset"}]} (offset in floats)
   rest     all tensors as little-endian float32, row-major, in header order
@@ -21,8 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
 import struct
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,9 +41,18 @@ from attn_only import AttnOnlyConfig, AttnOnlyTransformer  # noqa: E402
 from induction import (TrainConfig, ablated_loss, ablation_losses, composition_score,  # noqa: E402
                        composition_scores, copying_score, full_ov_circuit, head_scores, heads_above,
                        phase_change_step, repeated_random_tokens, train)
+from train_offdist import PLACEMENTS, placement_report  # noqa: E402
+from train_phase import phase_study  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "assets" / "data" / "circuits"
 FULL = TrainConfig(steps=2000, lr=3e-3)
+# The phase-change study: FULL's recipe, evaluated every 20 steps, for several seeds.
+PHASE = TrainConfig(steps=2000, lr=3e-3, eval_every=20)
+SEEDS_2LAYER, SEEDS_1LAYER = (0, 1, 2, 3, 4), (0, 1, 2)
+WORKERS = 4  # processes for the phase study's independent runs (each one thread)
+# The fixed model: the same recipe on data whose repeats reach the last position (induction.DATA).
+FIXED = TrainConfig(steps=3000, lr=3e-3, data="segments+periodic")
+SHIPPED = ["attn2.bin", "attn1.bin", "results.json", "attn2_fixed.bin", "fixed_results.json", "phase_change.json"]
 EVAL_SEED, EVAL_BATCH = 1234, 256
 
 
@@ -132,9 +149,20 @@ def measure(model2, model1, history2, history1, tcfg) -> dict:
     }
 
 
-def main(tcfg: TrainConfig = FULL, out: Path = OUT, measure_only: bool = False):
-    torch.set_num_threads(1)  # deterministic reductions, and the figure the bench reports
-    out.mkdir(parents=True, exist_ok=True)
+def write_sums(out: Path) -> str:
+    """SHA256SUMS over every shipped file present in `out`, in SHIPPED order."""
+    sums = "".join(f"{hashlib.sha256((out / n).read_bytes()).hexdigest()}  {n}\n"
+                   for n in SHIPPED if (out / n).exists())
+    (out / "SHA256SUMS").write_text(sums)
+    return sums
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(rounded(data), indent=1) + "\n")
+
+
+def export_shipped(out: Path, measure_only: bool = False, tcfg: TrainConfig = FULL):
+    """attn2.bin, attn1.bin and results.json: the models the chapters take apart."""
     if measure_only:  # re-measure the shipped weights (after changing `measure`), no retraining
         model2, model1 = load_model(out / "attn2.bin"), load_model(out / "attn1.bin")
         old = json.loads((out / "results.json").read_text())
@@ -144,18 +172,59 @@ def main(tcfg: TrainConfig = FULL, out: Path = OUT, measure_only: bool = False):
         history2 = train(model2, tcfg)
         model1 = AttnOnlyTransformer(AttnOnlyConfig(n_layers=1))
         history1 = train(model1, tcfg)
+        (out / "attn2.bin").write_bytes(weights_bytes(model2))
+        (out / "attn1.bin").write_bytes(weights_bytes(model1))
     model2.eval(), model1.eval()
     results = rounded(measure(model2, model1, history2, history1, tcfg))
-    files = {"attn2.bin": weights_bytes(model2), "attn1.bin": weights_bytes(model1),
-             "results.json": (json.dumps(results, indent=1) + "\n").encode()}
-    for name, blob in files.items():
-        (out / name).write_bytes(blob)
-    sums = "".join(f"{hashlib.sha256(b).hexdigest()}  {n}\n" for n, b in files.items())
-    (out / "SHA256SUMS").write_text(sums)
-    print(sums, end="")
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(f"phase change at step {results['phase_change_step']}; repeated-half loss "
           f"2-layer {results['repeated_loss_2layer']}, 1-layer {results['repeated_loss_1layer']}")
 
 
+def export_phase(out: Path, tcfg: TrainConfig = PHASE, seeds_2layer=SEEDS_2LAYER, seeds_1layer=SEEDS_1LAYER):
+    """phase_change.json: the shipped recipe retrained per seed, measured every tcfg.eval_every steps."""
+    write_json(out / "phase_change.json", phase_study(tcfg, seeds_2layer, seeds_1layer, workers=WORKERS))
+
+
+def export_fixed(out: Path, measure_only: bool = False, tcfg: TrainConfig = FIXED):
+    """attn2_fixed.bin and fixed_results.json: the shipped recipe on data with repeats up to the last
+    position, and both models measured with shifted, late, short and long repeats."""
+    if measure_only:
+        fixed = load_model(out / "attn2_fixed.bin")
+        history = json.loads((out / "fixed_results.json").read_text())["history"]
+    else:
+        fixed = AttnOnlyTransformer(AttnOnlyConfig(n_layers=2, seed=tcfg.seed))
+        history = train(fixed, tcfg)
+        (out / "attn2_fixed.bin").write_bytes(weights_bytes(fixed))
+    shipped = load_model(out / "attn2.bin")
+    write_json(out / "fixed_results.json", {
+        "train": asdict(tcfg), "history": history,
+        "placements": [list(p) for p in PLACEMENTS],
+        "shipped": placement_report(shipped), "fixed": placement_report(fixed.eval())})
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes (the phase study's pool)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+PARTS = {"shipped": export_shipped, "fixed": export_fixed, "phase": export_phase}
+
+
+def main(parts=tuple(PARTS), out: Path = OUT, measure_only: bool = False):
+    torch.set_num_threads(1)  # deterministic reductions, and the figure the bench reports
+    out.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        if part == "phase":
+            export_phase(out)
+        else:
+            PARTS[part](out, measure_only=measure_only)
+        print(f"{part}: {time.perf_counter() - wall:.0f} s wall, {cpu_seconds() - cpu:.0f} s CPU")
+    print(write_sums(out), end="")
+
+
 if __name__ == "__main__":
-    main(measure_only="--measure-only" in sys.argv[1:])
+    args = sys.argv[1:]
+    main(parts=[a for a in args if not a.startswith("--")] or tuple(PARTS), measure_only="--measure-only" in args)

@@ -45,6 +45,34 @@ def repeated_segment_batch(batch, seq_len, d_vocab, generator, min_len=4, max_le
     return torch.tensor(rows)
 
 
+def periodic_batch(batch, seq_len, d_vocab, generator, min_len=3, max_len=16):
+    """BOS, k random tokens, then a random block of n tokens repeated up to the end of the sequence.
+
+    n is min_len..max_len and k is 0..seq_len - 1 - 2n (at least two copies fit), so the repeat
+    starts anywhere and every position from its second copy on, late ones included, is predicted
+    by induction. Returns tokens (batch, seq_len) int64.
+    """
+    rng = random.Random(int(torch.randint(2**31, (1,), generator=generator)))
+    rows = []
+    for _ in range(batch):
+        n = rng.randint(min_len, max_len)
+        seq = [BOS] + [rng.randrange(1, d_vocab) for _ in range(rng.randint(0, seq_len - 1 - 2 * n) + n)]
+        while len(seq) < seq_len:
+            seq.append(seq[-n])
+        rows.append(seq)
+    return torch.tensor(rows)
+
+
+def segments_and_periodic_batch(batch, seq_len, d_vocab, generator):
+    """Half repeated_segment_batch, half periodic_batch: the fixed model's training data."""
+    half = batch // 2
+    return torch.cat([repeated_segment_batch(half, seq_len, d_vocab, generator),
+                      periodic_batch(batch - half, seq_len, d_vocab, generator)])
+
+
+DATA = {"segments": repeated_segment_batch, "segments+periodic": segments_and_periodic_batch}
+
+
 def repeated_random_tokens(batch, half_len, d_vocab, generator):
     """The standard induction test: BOS, then half_len random tokens, then the same tokens again.
 
@@ -68,6 +96,7 @@ class TrainConfig:
     eval_every: int = 100
     half_len: int = 20           # eval sequences: BOS + 20 random tokens + the same 20
     seed: int = 0
+    data: str = "segments"       # a key of DATA: the training batches' generator
 
 
 def evaluate(model, eval_tokens, half_len):
@@ -85,8 +114,12 @@ def evaluate(model, eval_tokens, half_len):
     return out
 
 
-def train(model, tcfg: TrainConfig, log=print):
-    """AdamW on repeated-segment data; returns a history of evaluations (list of dicts with 'step')."""
+def train(model, tcfg: TrainConfig, log=print, measure=None, step_losses=None):
+    """AdamW on tcfg.data's batches; returns a history of evaluations (list of dicts with 'step').
+
+    measure(model) -> dict, if given, adds its entries to every evaluation; step_losses, a list if
+    given, receives the training loss of every step (the batch's mean loss before the update).
+    """
     gen = torch.Generator().manual_seed(tcfg.seed)
     eval_tokens = repeated_random_tokens(256, tcfg.half_len, model.cfg.d_vocab, torch.Generator().manual_seed(1234))
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
@@ -98,15 +131,18 @@ def train(model, tcfg: TrainConfig, log=print):
     history = []
     for step in range(tcfg.steps + 1):
         if step % tcfg.eval_every == 0 or step == tcfg.steps:
-            history.append({"step": step, **evaluate(model, eval_tokens, tcfg.half_len)})
+            history.append({"step": step, **evaluate(model, eval_tokens, tcfg.half_len),
+                            **(measure(model) if measure else {})})
             if log:
                 h = history[-1]
                 log(f"step {step:5d}  repeated-half loss {h['repeated_loss']:.3f}  "
                     f"induction L{model.cfg.n_layers - 1} {h[f'induction_L{model.cfg.n_layers - 1}']:.2f}")
         if step == tcfg.steps:
             break
-        tokens = repeated_segment_batch(tcfg.batch, tcfg.seq_len, model.cfg.d_vocab, gen).to(model.device)
+        tokens = DATA[tcfg.data](tcfg.batch, tcfg.seq_len, model.cfg.d_vocab, gen).to(model.device)
         loss = per_token_loss(model(tokens), tokens).mean()
+        if step_losses is not None:
+            step_losses.append(loss.item())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
