@@ -117,3 +117,27 @@ def test_cpu_runs_in_fp32_without_compile_and_say_why():
     autocast, scaler, name = ns["precision"]("cpu")
     assert isinstance(autocast, contextlib.nullcontext) and scaler is None and name == "fp32"
     assert "CUDA" in ns["compile_unavailable"]("cpu")
+
+
+def test_fp16_step_with_a_grad_scaler_makes_the_same_update_as_the_plain_step():
+    """train_step_fp16 (GPUs without bf16) scales the loss up and the gradients back down before
+    clipping; run with a CPU GradScaler in fp32 it must match train_step's update."""
+    ns = definitions("02_train.py", ["train_step", "train_step_fp16"], {"torch": torch})
+    config = model.GPTConfig(block_size=8, vocab_size=11, n_layer=1, n_head=2, n_embd=8)
+    torch.manual_seed(0)
+    batches = [(torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8))) for _ in range(2)]
+    results = []
+    for fp16 in (False, True):
+        torch.manual_seed(1)
+        gpt = model.GPT(config)
+        optimizer = torch.optim.SGD(gpt.parameters(), lr=1.0)
+        if fp16:
+            scaler = torch.amp.GradScaler("cpu", init_scale=2.0**12)
+            loss, norm = ns["train_step_fp16"](gpt, optimizer, batches, 0.1, 0.05, scaler=scaler)
+        else:
+            loss, norm = ns["train_step"](gpt, optimizer, batches, 0.1, 0.05)
+        results.append((loss, norm, torch.cat([p.detach().flatten() for p in gpt.parameters()])))
+    (loss_a, norm_a, params_a), (loss_b, norm_b, params_b) = results
+    assert loss_a == pytest.approx(loss_b) and norm_a == pytest.approx(norm_b, rel=1e-5)
+    assert norm_a > 0.05, "clipping was active"
+    assert torch.allclose(params_a, params_b, atol=1e-6)
