@@ -404,13 +404,13 @@ log(f"vocabulary: {tokenizer.vocab_size:,} ids; model vocabulary {config.model.v
 # %% [markdown]
 # ## Exercise 1: batches
 #
+# *Must do · about 10 min · difficulty 1 of 5*
+#
 # A batch is B sequences of T tokens cut from the token stream, and its targets: at every
 # position the token that comes next. Write `get_batch(tokens, position, B, T)`, which returns
 # `x` and `y`, two `(B, T)` int64 tensors made from the tokens starting at `position`. Row `b` of
 # `x` holds the T tokens from `position + b*T`; `y` holds, at each place, the token that follows
 # the one in `x`. (Hint: how many tokens do you need to read?)
-#
-# *Must do · about 10 min · difficulty 1/5*
 
 
 # %%
@@ -462,6 +462,8 @@ class TokenLoader:
 # %% [markdown]
 # ## Exercise 2: the learning-rate schedule
 #
+# *Must do · about 15 min · difficulty 2 of 5*
+#
 # Linear warmup from near zero, so the first updates (made with noisy Adam statistics) are small,
 # then cosine decay to `min_lr` = max_lr / 10. This is GPT-3's schedule (Brown et al., 2020,
 # appendix B: warmup over the first 375M tokens, cosine decay to 10%), except that GPT-3 decays
@@ -472,8 +474,6 @@ class TokenLoader:
 # - from `warmup_steps` to `max_steps` the rate follows half a cosine from `max_lr` down to
 #   `min_lr`;
 # - after `max_steps` it stays at `min_lr`.
-#
-# *Must do · about 15 min · difficulty 2/5*
 
 
 # %%
@@ -496,6 +496,8 @@ for s in sorted({0, config.warmup_steps - 1, config.max_steps // 2, config.max_s
 # %% [markdown]
 # ## Exercise 3: AdamW's parameter groups
 #
+# *Must do · about 10 min · difficulty 1 of 5*
+#
 # AdamW (Loshchilov & Hutter, 2019) applies weight decay separately from the gradient step.
 # GPT-2-style recipes decay the matrices (the weights of every `nn.Linear` and the embedding
 # tables) and leave the vectors alone (biases, LayerNorm gains and biases): pulling a
@@ -503,8 +505,6 @@ for s in sorted({0, config.warmup_steps - 1, config.max_steps // 2, config.max_s
 # `param_groups(model, weight_decay)`, which returns the two groups as a list of dicts
 # `{"params": [...], "weight_decay": ...}` that `torch.optim.AdamW` accepts. Every trainable
 # parameter must be in exactly one group. (Look at the shapes in `model.named_parameters()`.)
-#
-# *Must do · about 10 min · difficulty 1/5*
 
 
 # %%
@@ -532,6 +532,8 @@ def make_optimizer(model, cfg, device_type):
 # %% [markdown]
 # ## Exercise 4: one optimizer step, with gradient accumulation
 #
+# *Must do · about 20 min · difficulty 3 of 5*
+#
 # One optimizer step sees `total_batch_size` tokens, more than fit in memory at once: it runs
 # several micro-batches, each forward and backward adding its gradients into `.grad`, and steps
 # once. Write `train_step(model, optimizer, batches, lr, grad_clip)`, where `batches` is the list
@@ -545,8 +547,6 @@ def make_optimizer(model, cfg, device_type):
 # 4. set the learning rate `lr` in every parameter group, and step.
 #
 # Return `(mean loss over the micro-batches as a float, gradient norm before clipping as a float)`.
-#
-# *Must do · about 20 min · difficulty 3/5*
 
 
 # %%
@@ -573,12 +573,12 @@ check_train_step(train_step)
 # %% [markdown]
 # ## Exercise 5: evaluation
 #
+# *Must do · about 10 min · difficulty 1 of 5*
+#
 # The validation loss is the model's mean loss on text it does not train on. Write
 # `evaluate(model, batches)`: the mean loss over the given `(x, y)` batches, computed without
 # building the autograd graph (it only costs memory here), with the model in evaluation mode
 # (dropout off), and with the model back in training mode when you return.
-#
-# *Must do · about 10 min · difficulty 1/5*
 
 
 # %%

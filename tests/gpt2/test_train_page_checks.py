@@ -102,6 +102,17 @@ def test_budget_exercise_names_the_mistake(mistake):
 def test_every_exercise_has_a_time_a_difficulty_and_a_must_do_mark(chapter):
     text = (ROOT / "docs" / "gpt2" / chapter).read_text(encoding="utf-8")
     exercises = re.findall(r"^### Exercise", text, re.M)
-    marks = re.findall(r"^\*(Must do|Optional) · about (\d+) min · difficulty [1-5]/5\*$", text, re.M)
+    marks = re.findall(r"^\*(Must do|Optional) · about (\d+) min · difficulty [1-5] of 5\*$", text, re.M)
     assert len(marks) == len(exercises) > 0, "every exercise has a time, a difficulty and must do / optional"
     assert re.search(r"^\*\*Must do:\*\* .+\*\*Optional:\*\*", text, re.M | re.S), "the chapter's must-do line"
+
+
+@pytest.mark.parametrize("source, must_do", [
+    ("docs/gpt2/05-training.md", "exercises (about {} minutes)"),
+    ("docs/gpt2/07-checking-and-scaling.md", "exercises (about {} minutes)"),
+    ("course_src/gpt2/02_train.py", "exercises 1–5 (about {} minutes)"),
+])
+def test_the_must_do_line_adds_up_the_must_do_exercises(source, must_do):
+    text = (ROOT / source).read_text(encoding="utf-8")
+    minutes = sum(int(m) for m in re.findall(r"^(?:# )?\*Must do · about (\d+) min", text, re.M))
+    assert must_do.format(minutes) in re.sub(r"\s*\n#? ?", " ", text)
