@@ -11,6 +11,8 @@ Writes, under docs/assets/data/circuits/, one part at a time:
                          scores, composition scores, copying scores, ablation losses
   fixed    attn2_fixed.bin     the same recipe on data whose repeats reach the end of the context
            fixed_results.json  both 2-layer models on shifted, late, short and long repeats
+  text     text0.bin, text1.bin  zero- and one-layer models of a synthetic language (text_grammar.py)
+           text_results.json     their bigram table, skip-trigrams and the skip-trigram "bug"
   phase    phase_change.json   the phase change measured: 5 seeds and 3 one-layer controls,
                                evaluated every 20 steps (train_phase.py); 4 worker processes
   SHA256SUMS  checksums of the files above (`sha256sum -c SHA256SUMS` in that folder)
@@ -42,6 +44,8 @@ from induction import (TrainConfig, ablated_loss, ablation_losses, composition_s
                        composition_scores, copying_score, full_ov_circuit, head_scores, heads_above,
                        phase_change_step, repeated_random_tokens, train)
 from train_offdist import PLACEMENTS, placement_report  # noqa: E402
+from text_models import measure as measure_text  # noqa: E402
+from text_models import train_text_model  # noqa: E402
 from train_phase import phase_study  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "assets" / "data" / "circuits"
@@ -52,7 +56,8 @@ SEEDS_2LAYER, SEEDS_1LAYER = (0, 1, 2, 3, 4), (0, 1, 2)
 WORKERS = 4  # processes for the phase study's independent runs (each one thread)
 # The fixed model: the same recipe on data whose repeats reach the last position (induction.DATA).
 FIXED = TrainConfig(steps=3000, lr=3e-3, data="segments+periodic")
-SHIPPED = ["attn2.bin", "attn1.bin", "results.json", "attn2_fixed.bin", "fixed_results.json", "phase_change.json"]
+SHIPPED = ["attn2.bin", "attn1.bin", "results.json", "attn2_fixed.bin", "fixed_results.json",
+           "text0.bin", "text1.bin", "text_results.json", "phase_change.json"]
 EVAL_SEED, EVAL_BATCH = 1234, 256
 
 
@@ -203,13 +208,26 @@ def export_fixed(out: Path, measure_only: bool = False, tcfg: TrainConfig = FIXE
         "shipped": placement_report(shipped), "fixed": placement_report(fixed.eval())})
 
 
+def export_text(out: Path, measure_only: bool = False):
+    """text0.bin, text1.bin and text_results.json: zero- and one-layer models of text_grammar.py."""
+    if measure_only:
+        model0, model1 = load_model(out / "text0.bin"), load_model(out / "text1.bin")
+        curves = json.loads((out / "text_results.json").read_text())["training_loss"]
+    else:
+        (model0, curve0), (model1, curve1) = (train_text_model(n) for n in (0, 1))
+        curves = {"0": curve0, "1": curve1}
+        (out / "text0.bin").write_bytes(weights_bytes(model0))
+        (out / "text1.bin").write_bytes(weights_bytes(model1))
+    write_json(out / "text_results.json", {"training_loss": curves, **measure_text(model0, model1)})
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its finished worker processes (the phase study's pool)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-PARTS = {"shipped": export_shipped, "fixed": export_fixed, "phase": export_phase}
+PARTS = {"shipped": export_shipped, "fixed": export_fixed, "text": export_text, "phase": export_phase}
 
 
 def main(parts=tuple(PARTS), out: Path = OUT, measure_only: bool = False):

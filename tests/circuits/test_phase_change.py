@@ -39,7 +39,9 @@ def lookup(data, path: str):
 
 
 def shown(value) -> str:
-    """How the chapter writes a number: floats with 2 decimals, integers with thousands separators."""
+    """How a page writes a value: floats with 2 decimals, integers with thousands separators, words as they are."""
+    if isinstance(value, str):
+        return value
     return f"{value:.2f}" if isinstance(value, float) else f"{value:,}"
 
 
