@@ -177,7 +177,8 @@ def instructions(kit_dir: Path, host: str, port: int) -> str:
         lines += ["", "Participants install the notebooks' packages with:",
                   f"  python -m pip install --index-url {base}{SIMPLE_URL} --trusted-host {host} {' '.join(wanted)}"]
     lines += ["", "and start Jupyter with these set, so the notebooks' own installs and downloads use this laptop:",
-              f"  PIP_INDEX_URL={base}{SIMPLE_URL}", f"  PIP_TRUSTED_HOST={host}"]
+              f"  PIP_INDEX_URL={base}{SIMPLE_URL}", f"  PIP_TRUSTED_HOST={host}",
+              f"  COURSE_DATA_URL={base}/assets/data     (the course's own data: corpus, shipped weights)"]
     if models:
         lines.append(f"  HF_ENDPOINT={base}{HF_URL.rstrip('/')}     (weights served: {', '.join(models)})")
     if ranks:

@@ -222,9 +222,11 @@ ENC = tiktoken.get_encoding("r50k_base")
 EOT = ENC.eot_token  # 50256
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 # The laptop corpus ships with the course (docs/assets/data/gpt2/, with its provenance); outside a
-# checkout it is read from the course's repository.
+# checkout it is read from the course's repository, or, at a venue without internet, from the
+# organizer's laptop (COURSE_DATA_URL=http://HOST:8000/assets/data, as the venue server prints).
 COURSE_DATA = Path("../../docs/assets/data/gpt2")
-COURSE_DATA_URL = "https://raw.githubusercontent.com/open-ai-safety/course/main/docs/assets/data/gpt2"
+COURSE_DATA_URL = os.environ.get("COURSE_DATA_URL",
+                                 "https://raw.githubusercontent.com/open-ai-safety/course/main/docs/assets/data")
 
 
 class CharTokenizer:
@@ -301,7 +303,7 @@ def course_text(name, data_dir):
     local = COURSE_DATA / name
     if local.exists():
         return local.read_text(encoding="utf-8")
-    return download_text(f"{COURSE_DATA_URL}/{name}", data_dir / name)
+    return download_text(f"{COURSE_DATA_URL}/gpt2/{name}", data_dir / name)
 
 
 def prepare_fineweb_edu(out_dir, shard_tokens=10**8, max_tokens=10**10, batch_docs=1024):

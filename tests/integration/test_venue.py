@@ -27,6 +27,7 @@ from build_tools.venue.requirements import notebook_requirements
 from build_tools.venue.server import client_allowed, instructions, make_server
 from build_tools.venue.tiktoken_cache import RANKS, cache_name
 from build_tools.venue.wheels import TORCH_CPU_INDEX, pip_download_commands
+from tests.support import ROOT
 
 # pip with no user or site configuration (constraints files, mirrors) and no network fallback.
 CLEAN_PIP_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
@@ -219,6 +220,14 @@ def test_instructions_name_the_address_and_the_commands(kit):
     assert "http://192.168.1.20:8000/" in text
     assert "--index-url http://192.168.1.20:8000/simple/ --trusted-host 192.168.1.20" in text
     assert "TIKTOKEN_CACHE_DIR" in text and "PIP_INDEX_URL=http://192.168.1.20:8000/simple/" in text
+    assert "COURSE_DATA_URL=http://192.168.1.20:8000/assets/data " in text
+
+
+@pytest.mark.parametrize("name", ["gpt2/shakespeare_val.txt", "circuits/attn2.bin"])
+def test_the_notebooks_course_data_is_served_where_course_data_url_points(base_url, name):
+    # 02_train and 02_take_it_apart read f"{COURSE_DATA_URL}/gpt2/..." and ".../circuits/attn2.bin"
+    status, _, body = get(f"{base_url}/assets/data/{name}")
+    assert status == 200 and body == (ROOT / "docs/assets/data" / name).read_bytes()
 
 
 def status_of(url: str) -> int:
