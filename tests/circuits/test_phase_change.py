@@ -178,3 +178,11 @@ def test_fixed_model_claims_of_the_chapter():
     fixed = json.loads((DATA / "fixed_results.json").read_text())
     assert fixed["history"][30]["step"] == 3000, "the chapter quotes history.30 as the loss after 3,000 steps"
     assert min(fixed["fixed"]["prev_token_by_position"][:-1]) >= 0.97
+
+
+@pytest.mark.parametrize("page", ["04-grow-your-own.md", "bigrams-and-skip-trigrams.md"])
+def test_code_fences_pair_up_so_no_prose_ends_up_inside_a_block(page):
+    fences = re.findall(r"^```(.*)$", (ROOT / "docs" / "circuits" / page).read_text(), flags=re.M)
+    assert len(fences) % 2 == 0
+    assert all(opening.startswith("pyodide") for opening in fences[::2]), fences[::2]
+    assert not any(closing for closing in fences[1::2]), "a fence closes with a bare ```"
