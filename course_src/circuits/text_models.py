@@ -79,12 +79,16 @@ def measure(model0, model1) -> dict:
     qk, ov = full_qk(model1), full_ov(model1)
     probes = {text: next_token_probs(model1, text) for text in PROBES}
     ov_keeps = ov[ID["keeps"]]
+    direct = bigram_table(model1)                  # the one-layer model's own direct path
     return {
         "vocab": VOCAB,
         "ov_keeps_centred": {w: (ov_keeps[ID[w]] - ov_keeps.mean()).item() for w in VOCAB},
         "bigram_top": {w: top(bigrams[ID[w]]) for w in VOCAB},
         "qk_top_key": {w: top(qk[ID[w]], 1)[0] for w in ("in", "at", "the", "keeps")},
         "ov_top": {w: top(ov[ID[w]]) for w in ("keeps", "the", "dog")},
+        # how much the direct path of "in" ("at") prefers "mind" to "bay" ("bay" to "mind"), in logits
+        "direct_margin": {"in": (direct[ID["in"], ID["mind"]] - direct[ID["in"], ID["bay"]]).item(),
+                          "at": (direct[ID["at"], ID["bay"]] - direct[ID["at"], ID["mind"]]).item()},
         "probes": {t: {w: p[w] for w in ("mind", "bay", "the")} for t, p in probes.items()},
         # the bug: how many times (log10) "keeps" raises the completion that never follows
         "bug_log10_ratio": {
