@@ -1,9 +1,10 @@
 """Induction heads in the attention-only model: the data, training, and the measurements on it.
 
 Data where induction must form (Olsson et al. 2022, "In-context Learning and Induction Heads"),
-AdamW training with evaluations that track the phase change, and per-head measurements:
-induction and previous-token scores, ablations through `hook_z`, composition and copying scores
-(Elhage et al. 2021). The functions take any model with the attributes of `AttnOnlyTransformer`
+the periodic data that keeps the circuit working up to the end of the context (the fixed model,
+export_weights.py), AdamW training with evaluations that track the phase change, and per-head
+measurements: induction and previous-token scores, ablations through `hook_z`, composition and
+copying scores (Elhage et al. 2021). The functions take any model with the attributes of `AttnOnlyTransformer`
 (attn_only.py): `cfg`, `run_with_cache`, `run_with_hooks`, `W_QK`, `W_OV`, `embed`, `unembed`.
 """
 
