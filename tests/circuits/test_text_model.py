@@ -104,6 +104,55 @@ def test_page_blocks_run_under_cpython():
     assert not errors, errors
     out = run_cpython({**pyodide_jobs, **cpython_jobs})
     results = out["pages"][name]["results"]
-    assert len(results) == 4
+    assert len(results) == 6
     for result in results:
         assert result["ok"], f"block {result['id']} (line {result['line']}): {result['problem']}"
+
+
+# The exercise "which earlier token does each token look for?": mistakes readers make, each caught.
+WRONG_ATTENDS_TO = {
+    "column instead of row (transposed QK)": """
+def attends_to(qk, query, vocab):
+    col = [row[vocab.index(query)] for row in qk]
+    return vocab[max(range(len(col)), key=col.__getitem__)]
+""",
+    "smallest entry instead of largest": """
+def attends_to(qk, query, vocab):
+    row = qk[vocab.index(query)]
+    return vocab[min(range(len(row)), key=row.__getitem__)]
+""",
+    "index instead of word": """
+def attends_to(qk, query, vocab):
+    row = qk[vocab.index(query)]
+    return max(range(len(row)), key=row.__getitem__)
+""",
+    "largest entry of the whole matrix": """
+def attends_to(qk, query, vocab):
+    best = max((v, j) for row in qk for j, v in enumerate(row))
+    return vocab[best[1]]
+""",
+    "largest value instead of its key": """
+def attends_to(qk, query, vocab):
+    return max(qk[vocab.index(query)])
+""",
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_ATTENDS_TO))
+def test_attends_to_checks_catch_plausible_mistakes(mistake):
+    from tests.circuits.page_checks import failed_messages
+    messages = failed_messages(PAGE.name, "attends-to", WRONG_ATTENDS_TO[mistake])
+    assert messages.strip(), mistake
+
+
+def test_attends_to_checks_pass_the_solution_and_name_the_mistake():
+    from tests.circuits.page_checks import failed_messages, passes
+    solution = """
+def attends_to(qk, query, vocab):
+    row = qk[vocab.index(query)]
+    return vocab[max(range(len(row)), key=row.__getitem__)]
+"""
+    assert passes(PAGE.name, "attends-to", solution)
+    transposed = WRONG_ATTENDS_TO["column instead of row (transposed QK)"]
+    assert "column" in failed_messages(PAGE.name, "attends-to", transposed)
+    assert "index" in failed_messages(PAGE.name, "attends-to", WRONG_ATTENDS_TO["index instead of word"])
