@@ -68,7 +68,11 @@ HALF = 20                                # test sequences: BOS, 20 random tokens
 # CI), and downloads it otherwise.
 
 # %%
-ATTN2_URL = "https://raw.githubusercontent.com/open-ai-safety/course/main/docs/assets/data/circuits/attn2.bin"
+# The course's data folder online; at a venue without internet, the organizer's laptop
+# (COURSE_DATA_URL=http://HOST:8000/assets/data, as the venue server prints).
+COURSE_DATA_URL = os.environ.get("COURSE_DATA_URL",
+                                 "https://raw.githubusercontent.com/open-ai-safety/course/main/docs/assets/data")
+ATTN2_URL = f"{COURSE_DATA_URL}/circuits/attn2.bin"
 
 
 def shipped_file(url):
