@@ -1,5 +1,5 @@
 """Search index benchmark: bytes of site/search/search_index.json, which every reader downloads on
-their first search (goal: <= 300 KiB raw), and the pages that take the most of it.
+their first search (goal: <= 450 KiB raw), and the pages that take the most of it.
 
     .venv/bin/python bench/search_index.py              # builds the site into a temporary folder
     .venv/bin/python bench/search_index.py SITE_DIR     # reads an already built site
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support import build_site  # noqa: E402
 
-BUDGET_KIB = 300
+BUDGET_KIB = 450  # as tests/integration/test_search_index.py
 
 
 def page_bytes(index: dict) -> Counter:

@@ -176,7 +176,9 @@
   // Print shows the address of external links (print.css); a link into this site, which the page
   // may hold as an absolute address, would print a long local URL instead, so it is marked.
   function markSameSiteLinks() {
-    for (const link of document.querySelectorAll('.md-typeset a[href^="http"]')) {
+    // Only the article: the announcement bar's HTML must stay as built (Material hashes it to
+    // remember a dismissal).
+    for (const link of document.querySelectorAll('article a[href^="http"]')) {
       if (link.host === location.host) link.classList.add("same-site");
     }
   }

@@ -14,7 +14,8 @@ import pytest
 from build_tools.site.search import cut_unsearchable, put_back, tex_to_text
 from tests.support import excluded_from_search, nav_sources
 
-SEARCH_INDEX_BUDGET_KIB = 300  # raw bytes of search/search_index.json (issue 17 §6)
+SEARCH_INDEX_BUDGET_KIB = 450  # raw bytes of search/search_index.json (issue 17 §6; raised from 300 when
+# the second editions doubled the governance prose: 412 KiB raw, 136 KiB gzip, fetched on the first search)
 
 _ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.S)
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
