@@ -93,3 +93,15 @@ def test_the_in_browser_shifted_repeat_agrees_with_the_torch_figures(models):
 
     assert late(*models["attn2_fixed"], 27) < 0.5
     assert late(*models["attn2"], 27) > math.log(63) - 0.5
+
+
+def test_the_training_loss_never_reaches_the_last_position_embedding():
+    """Why query 47 cannot be fixed by data: its only effect is the prediction of a token 48."""
+    import torch
+
+    model = export_weights.load_model(DATA / "attn2_fixed.bin")
+    tokens = induction.segments_and_periodic_batch(16, model.cfg.n_ctx, model.cfg.d_vocab,
+                                                   torch.Generator().manual_seed(0))
+    scores.per_token_loss(model(tokens), tokens).mean().backward()
+    grad = model.pos_embed.W_pos.grad
+    assert grad[-1].abs().max() == 0 and grad[-2].abs().max() > 0
