@@ -7,13 +7,14 @@ the previous-token heads about early positions. These sequences move and resize 
     BOS + r + r + r, and r + r without BOS
 
 and `later_copies_loss` scores the prediction of every repeated token that can be known (all of
-the later copies except the first token of the second copy). Guessing costs ln 63 = 4.14 nats.
+the later copies except the first token of the second copy): circuit_scores' repeated half, run on
+to the end. Guessing costs ln 63 = 4.14 nats.
 """
 
 from __future__ import annotations
 
 import torch
-from scores import per_token_loss
+from scores import per_token_loss, repeated_half_positions
 
 BATCH = 512
 # (name, random tokens before the repeat, |r|, copies, BOS first). Names are the keys of the table.
@@ -33,13 +34,16 @@ def shifted_repeat_tokens(batch, prefix_len, n, d_vocab, generator, copies=2, bo
     return torch.cat(parts + [prefix] + [r] * copies, dim=1)
 
 
-def later_copies_loss(logits, tokens, second_copy_at):
-    """Mean loss on the later copies, except the second copy's first token (it cannot be known).
+def later_copies_loss(logits, tokens, prefix_len, n, bos=True):
+    """Mean loss on the later copies of (BOS) + prefix_len random tokens + copies x r, |r| = n,
+    except the second copy's first token (it cannot be known).
 
-    Position second_copy_at + j predicts token j + 1 of the second copy, so the loss is the mean
-    of per_token_loss from index second_copy_at on. BOS + r + r gives repeated_half_loss.
+    The positions start where circuit_scores.repeated_half_positions starts (without BOS everything
+    sits one position earlier) and run to the end, so with two copies after BOS this is exactly
+    repeated_half_mean(per_token_loss(logits, tokens), n, prefix_len).
     """
-    return per_token_loss(logits, tokens)[:, second_copy_at:].mean()
+    start = repeated_half_positions(n, prefix_len - (not bos)).start
+    return per_token_loss(logits, tokens)[:, start:].mean()
 
 
 def placement_losses(model, batch=BATCH, seed=0):
@@ -50,7 +54,7 @@ def placement_losses(model, batch=BATCH, seed=0):
         for i, (name, k, n, copies, bos) in enumerate(PLACEMENTS):
             g = torch.Generator().manual_seed(seed * 1000 + i)
             tokens = shifted_repeat_tokens(batch, k, n, model.cfg.d_vocab, g, copies, bos).to(model.device)
-            out[name] = later_copies_loss(model(tokens), tokens, int(bos) + k + n).item()
+            out[name] = later_copies_loss(model(tokens), tokens, k, n, bos).item()
     return out
 
 

@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from tests.circuits.circuits_src import DATA, export_weights
+from tests.circuits.circuits_src import DATA, export_weights, scores
 
 offdist = importlib.import_module("train_offdist")  # course_src/circuits is on sys.path (circuits_src)
 GUESS = math.log(63)
@@ -82,3 +82,19 @@ def test_fixed_model_was_trained_by_the_recorded_recipe():
     r = fixed_results()
     assert r["train"] == export_weights.asdict(export_weights.FIXED)
     assert r["history"][-1]["step"] == export_weights.FIXED.steps
+
+
+@pytest.mark.parametrize(("k", "n", "copies", "bos"), [(0, 10, 2, True), (27, 10, 2, True), (0, 15, 3, True),
+                                                       (0, 20, 2, False), (5, 4, 3, False)])
+def test_later_copies_loss_is_the_repeated_half_run_on_to_the_end(k, n, copies, bos):
+    import torch
+
+    g = torch.Generator().manual_seed(k + n)
+    tokens = offdist.shifted_repeat_tokens(4, k, n, 64, g, copies, bos)
+    logits = torch.randn(*tokens.shape, 64, generator=g, dtype=torch.float64)
+    per_token = scores.per_token_loss(logits, tokens)
+    second_copy_at = int(bos) + k + n        # this position predicts the second copy's second token
+    got = offdist.later_copies_loss(logits, tokens, k, n, bos)
+    assert torch.equal(got, per_token[:, second_copy_at:].mean())
+    if bos and copies == 2:
+        assert torch.equal(got, scores.repeated_half_mean(per_token, n, k))
