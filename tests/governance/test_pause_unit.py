@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from build_tools.site import facts
 from tests.governance.pages import TRACK, section_markers, unit_text
 from tests.support import ROOT
 
@@ -43,12 +42,6 @@ def table_rows(markdown: str) -> list[list[str]]:
 
 def chips(flop: float, days: int = 180) -> int:
     return math.ceil(flop / (H100 * UTILISATION * days * 86_400))
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_every_external_link_says_when_it_was_checked(path):
-    undated = [f"{s.where()} {s.url}" for s in facts.sources(text(path), path) if s.checked is None]
-    assert not undated, "add a \"checked YYYY-MM-DD\" title to: " + "; ".join(undated)
 
 
 @pytest.mark.parametrize("path", PAGES)

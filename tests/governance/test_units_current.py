@@ -11,7 +11,6 @@ import re
 import pytest
 import yaml
 
-from build_tools.site import facts
 from tests.governance.pages import TRACK, section_markers, unit_text
 from tests.support import ROOT
 
@@ -36,12 +35,6 @@ def handout(slug: str) -> str:
 
 def front_matter(page: str) -> dict:
     return yaml.safe_load(re.match(r"^---\n(.*?)\n---\n", page, re.S).group(1))
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_every_external_link_says_when_it_was_checked(path):
-    undated = [f"{s.where()} [{s.text}]({s.url})" for s in facts.sources(text(path), path) if s.checked is None]
-    assert not undated, "add a \"checked YYYY-MM-DD\" title to: " + "; ".join(undated)
 
 
 @pytest.mark.parametrize("path", PAGES)
