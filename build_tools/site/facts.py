@@ -109,7 +109,7 @@ def checked_line(found: list[Source]) -> str | None:
     if span is None:
         return None
     first, last = span
-    when = long_date(first) if first == last else f"between {long_date(first)} and {long_date(last)}"
+    when = f"on {long_date(first)}" if first == last else f"between {long_date(first)} and {long_date(last)}"
     return f"Sources on this page were checked against the linked originals {when}."
 
 

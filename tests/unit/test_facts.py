@@ -54,7 +54,7 @@ def test_the_page_line_gives_one_date_or_the_range_and_sits_under_the_title():
     line = facts.checked_line(found)
     assert line == ("Sources on this page were checked against the linked originals "
                     "between 1 June 2026 and 30 November 2026.")
-    assert "checked against the linked originals 30 November 2026." in facts.checked_line(found[:1])
+    assert "checked against the linked originals on 30 November 2026." in facts.checked_line(found[:1])
     assert facts.checked_line(found[2:]) is None
     body = PAGE.split("---\n", 2)[2]
     out = facts.under_title(body, line)
