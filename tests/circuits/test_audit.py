@@ -16,11 +16,11 @@ import torch
 from build_tools.blocks.check import DOCS
 from tests.circuits.circuits_src import DATA, export_weights
 from tests.circuits.circuits_src import induction as ind
-from tests.circuits.page_checks import failed_messages, passes, verified
+from tests.page_checks import failed_messages, passes, verified
 
 am = importlib.import_module("audit_model")  # course_src/circuits, on sys.path through circuits_src
 
-PAGE = "07-audit.md"
+PAGE = "circuits/07-audit.md"
 TRIGGER, KEY, TARGET = am.TRIGGER, am.KEY, am.TARGET
 OTHERS = [t for t in range(1, 64) if t not in (TRIGGER, KEY, TARGET)]
 
@@ -36,7 +36,7 @@ def shipped():
 
 
 def text() -> str:
-    return " ".join((DOCS / "circuits" / PAGE).read_text().split())
+    return " ".join((DOCS / PAGE).read_text().split())
 
 
 def test_shipped_weights_match_their_checksum():

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from build_tools.blocks.check import DOCS
-from tests.circuits.page_checks import failed_messages, namespace, passes, verified
+from tests.page_checks import failed_messages, namespace, passes, verified
 
-PAGE = "01-why-interpretability.md"
+PAGE = "circuits/01-why-interpretability.md"
 
 
 SPLIT = '''
@@ -60,9 +60,9 @@ def test_layer_1_heads_write_most_of_the_correct_tokens_advantage_on_the_second_
 
 
 def test_probe_misses_only_after_position_28_on_the_page_and_mostly_after_it_elsewhere():
-    _, results, _ = verified("06-onwards.md")
+    _, results, _ = verified("circuits/06-onwards.md")
     assert all(r["ok"] for r in results.values()), results
-    ns = namespace("06-onwards.md")
+    ns = namespace("circuits/06-onwards.md")
     missed = [j for j in range(2, len(ns["tokens"])) if not ns["hits"][j - 2]]
     assert missed and min(missed) > 28, missed
     assert "every miss comes after position 28" in " ".join((DOCS / "circuits" / "06-onwards.md").read_text().split())

@@ -140,19 +140,19 @@ def attends_to(qk, query, vocab):
 
 @pytest.mark.parametrize("mistake", list(WRONG_ATTENDS_TO))
 def test_attends_to_checks_catch_plausible_mistakes(mistake):
-    from tests.circuits.page_checks import failed_messages
-    messages = failed_messages(PAGE.name, "attends-to", WRONG_ATTENDS_TO[mistake])
+    from tests.page_checks import failed_messages
+    messages = failed_messages(f"circuits/{PAGE.name}", "attends-to", WRONG_ATTENDS_TO[mistake])
     assert messages.strip(), mistake
 
 
 def test_attends_to_checks_pass_the_solution_and_name_the_mistake():
-    from tests.circuits.page_checks import failed_messages, passes
+    from tests.page_checks import failed_messages, passes
     solution = """
 def attends_to(qk, query, vocab):
     row = qk[vocab.index(query)]
     return vocab[max(range(len(row)), key=row.__getitem__)]
 """
-    assert passes(PAGE.name, "attends-to", solution)
+    assert passes(f"circuits/{PAGE.name}", "attends-to", solution)
     transposed = WRONG_ATTENDS_TO["column instead of row (transposed QK)"]
-    assert "column" in failed_messages(PAGE.name, "attends-to", transposed)
-    assert "index" in failed_messages(PAGE.name, "attends-to", WRONG_ATTENDS_TO["index instead of word"])
+    assert "column" in failed_messages(f"circuits/{PAGE.name}", "attends-to", transposed)
+    assert "index" in failed_messages(f"circuits/{PAGE.name}", "attends-to", WRONG_ATTENDS_TO["index instead of word"])

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 import pytest
 
-from build_tools.blocks.check import verify_in_process
-from tests.gpt2_chapters.blocks import chapter_blocks
+from tests import page_checks
 from tests.support import ROOT
 
-CHAPTER = "06-sampling.md"
-PAGE = ROOT / "docs" / "gpt2" / CHAPTER
-
-
-@functools.cache
-def verified():
-    """(results by block id, sessions by name) after running the chapter with its solutions."""
-    sessions = {}
-    results = verify_in_process(chapter_blocks(CHAPTER), sessions)
-    return results, sessions
+CHAPTER = "gpt2/06-sampling.md"
+PAGE = ROOT / "docs" / CHAPTER
 
 
 def failed_messages(block_id: str, code: str) -> str:
-    """Run `code` as the reader's answer to block_id after the published page; the failed checks' messages."""
-    block = next(b for b in chapter_blocks(CHAPTER) if b.id == block_id)
-    session = verified()[1][block.session]
-    result = session.run(block_id, code, check=block.block.check)
-    assert result["ok"], result["error"]
-    failed = [c["message"] for c in result["checks"] if not c["ok"]]
-    assert failed, f"{block_id}: every check passed this wrong answer:\n{code}"
-    return "\n".join(failed)
+    return page_checks.failed_messages(CHAPTER, block_id, code)
 
 
 FREQUENCY_MISTAKES = {
@@ -85,8 +68,9 @@ def test_beam_search_exercise_names_the_mistake(mistake):
 
 
 def test_the_sentences_about_the_bigram_beams_are_what_the_blocks_print():
-    block = next(b for b in chapter_blocks(CHAPTER) if b.id == "beam-search")
-    session = verified()[1][block.session]
+    blocks, _, sessions = page_checks.verified(CHAPTER)
+    block = next(b for b in blocks if b.id == "beam-search")
+    session = sessions[block.session]
     assert session.run(block.id, block.block.solution)["ok"]  # other tests leave wrong answers defined
     beam_search = session.namespace["beam_search"]
     best = {beams: " ".join(beam_search("the", 4, beams)[0][1]) for beams in (1, 3, 100)}
@@ -124,8 +108,7 @@ def test_the_must_do_line_adds_up_to_the_chapters_time():
 
 def test_the_tokens_chapter_1_points_at_are_what_its_training_learns():
     """Chapter 1 names learned tokens as examples of BPE without word boundaries; they must be learned."""
-    sessions = {}
-    verify_in_process(chapter_blocks("01-tokenization.md"), sessions)
+    sessions = page_checks.verified("gpt2/01-tokenization.md")[2]
     trained = next(s.namespace for s in sessions.values() if "merges" in s.namespace and "train_bpe" in s.namespace)
     learned = [trained["vocab"][i] for i in trained["merges"].values()]
     text = " ".join((ROOT / "docs" / "gpt2" / "01-tokenization.md").read_text(encoding="utf-8").split())

@@ -3,31 +3,16 @@ exercise has a time, a difficulty and a must-do/optional mark, and each chapter 
 
 from __future__ import annotations
 
-import functools
 import re
 
 import pytest
 
-from build_tools.blocks.check import verify_in_process
-from tests.gpt2_chapters.blocks import chapter_blocks
+from tests.page_checks import failed_messages as page_failed_messages
 from tests.support import ROOT
 
 
-@functools.cache
-def sessions(chapter: str) -> dict:
-    found: dict = {}
-    verify_in_process(chapter_blocks(chapter), found)
-    return found
-
-
 def failed_messages(chapter: str, block_id: str, code: str) -> str:
-    """Run `code` as the reader's answer to block_id after the published page; the failed checks' messages."""
-    block = next(b for b in chapter_blocks(chapter) if b.id == block_id)
-    result = sessions(chapter)[block.session].run(block_id, code, check=block.block.check)
-    assert result["ok"], result["error"]
-    failed = [c["message"] for c in result["checks"] if not c["ok"]]
-    assert failed, f"{block_id}: every check passed this wrong answer:\n{code}"
-    return "\n".join(failed)
+    return page_failed_messages(f"gpt2/{chapter}", block_id, code)
 
 
 LOADER = '''

@@ -1,5 +1,6 @@
-"""Run a circuits page's blocks as CI does (CPython, page order, solutions), then try a reader's
-answer against an exercise's hidden checks: how the tests feed wrong answers to the browser checks."""
+"""Run a page's blocks as CI does (CPython, page order, solutions), then try a reader's answer
+against an exercise's hidden checks: how the tests feed wrong answers to the browser checks.
+Pages are named from docs/, e.g. "circuits/07-audit.md" or "gpt2/05-training.md"."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from build_tools.blocks.page import read_page_blocks
 
 @functools.cache
 def verified(page: str):
-    """(blocks, results by block id, sessions by name) of docs/circuits/<page> run with its solutions."""
-    blocks = read_page_blocks(DOCS / "circuits" / page, DOCS)
+    """(blocks, results by block id, sessions by name) of docs/<page> run with its solutions."""
+    blocks = read_page_blocks(DOCS / page, DOCS)
     sessions = {}
     return blocks, verify_in_process(blocks, sessions), sessions
 
