@@ -70,24 +70,31 @@ def download(requirements: list[str], dest: Path, platform: str | None, python_v
     the exact CPU torch the first one fetched (else pip would prefer a newer CUDA torch on PyPI);
     if no CPU torch could be fetched, the rest is still downloaded, without torch."""
     dest.mkdir(parents=True, exist_ok=True)
-    commands = pip_download_commands(requirements, dest, platform, python_version)
-    failed, torch_pin = [], None
-    for i, cmd in enumerate(commands):
-        last = i == len(commands) - 1
-        if last and len(commands) == 2:   # replace the torch requirement by the wheel fetched, or drop it
-            cmd = [c for c in cmd if not (c in requirements and _is_torch(c))] + ([torch_pin] if torch_pin else [])
-        try:
-            result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            failed.append(f"pip download timed out after {timeout:.0f} s")
-            continue
-        output = result.stdout + result.stderr
-        if result.returncode != 0:
-            failed.append("\n".join(output.strip().splitlines()[-5:]))
-        elif not last:
+    torch = [r for r in requirements if _is_torch(r)]
+    rest = [r for r in requirements if not _is_torch(r)]
+    failed, pin = [], []
+    if torch:
+        output = _pip(pip_download_command(torch, dest, platform, python_version,
+                                           index_url=TORCH_CPU_INDEX, no_deps=True), timeout, failed)
+        if output is not None:
             torch_pin, problem = _cpu_torch(output, dest, platform)
-            failed += [problem] if problem else []
+            pin, failed = [torch_pin] if torch_pin else [], failed + ([problem] if problem else [])
+    _pip(pip_download_command(rest + pin, dest, platform, python_version), timeout, failed)
     return not failed, "\n".join(failed)
+
+
+def _pip(cmd: list[str], timeout: float, failed: list[str]) -> str | None:
+    """pip's output, or None after adding what went wrong to `failed`."""
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        failed.append(f"pip download timed out after {timeout:.0f} s")
+        return None
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        failed.append("\n".join(output.strip().splitlines()[-5:]))
+        return None
+    return output
 
 
 def _linux_x86_64(platform: str | None) -> bool:
